@@ -1,0 +1,173 @@
+"""The graph walk: topological order, `backward()`, and `grad()` for any order.
+
+Nothing here knows a derivative: each node's rule comes from the table in `autograd.ops`.
+Nothing here recurses either, so a chain of a million operations is as easy as ten.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from autograd.ops import identity
+from autograd.value import Value, check_number, leaf
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node `root` depends on, each after all of its parents; `root` comes last."""
+    order: list[Value] = []
+    visited: set[Value] = set()
+    # A node is pushed twice: first to expand its parents, then (flagged) to be emitted
+    # once they all have been. An explicit stack instead of recursion.
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        for parent in node._parents:
+            if parent not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def backward(root: Value) -> None:
+    """Add d(root)/d(node) to `node.grad` for every node `root` depends on.
+
+    Gradients from earlier calls are set aside while this call propagates its own, then
+    added back, so calling twice gives exactly twice the gradients at every node.
+    """
+    order = topological_order(root)
+    earlier = [(node, node.grad) for node in order if node.grad]
+    for node, _ in earlier:
+        node.grad = 0.0
+    root.grad = 1.0
+    _propagate(order)
+    for node, grad in earlier:
+        node.grad += grad
+
+
+def _propagate(order: list[Value]) -> None:
+    """Push each node's `.grad` to its parents, outputs first (floats only)."""
+    for node in reversed(order):
+        op = node._op
+        if op is None:
+            continue
+        g = node.grad
+        if g == 0.0:  # every rule is linear in g: nothing to add
+            continue
+        parents = node._parents
+        if len(parents) == 2:
+            a, b = parents
+            if op.uses_output:
+                grad_a, grad_b = op.backward(g, node.data, a.data, b.data)
+            else:
+                grad_a, grad_b = op.backward(g, a.data, b.data)
+            a.grad += grad_a
+            b.grad += grad_b
+            continue
+        inputs = [parent.data for parent in parents]
+        if op.uses_output:
+            grads = op.backward(g, node.data, *inputs)
+        else:
+            grads = op.backward(g, *inputs)
+        for parent, grad in zip(parents, grads):
+            parent.grad += grad
+
+
+def gradients(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) -> list[Any]:
+    """d(output)/d(x) for each x in `inputs`, without touching any `.grad`.
+
+    With `create_graph=True` the gradients are Values whose graph leads back to the inputs,
+    so they can be differentiated again; otherwise they are floats.
+    """
+    order = topological_order(output)
+    # Only nodes on a path from an input to the output need a gradient.
+    on_path: set[Value] = set(inputs)
+    for node in order:
+        if node not in on_path and any(parent in on_path for parent in node._parents):
+            on_path.add(node)
+    zero: Any = leaf(0.0) if create_graph else 0.0
+    if output not in on_path:
+        return [zero for _ in inputs]
+
+    grads: dict[Value, Any] = {output: leaf(1.0) if create_graph else 1.0}
+    for node in reversed(order):
+        op = node._op
+        g = grads.get(node)
+        if op is None or g is None or node not in on_path:
+            continue
+        parents = node._parents
+        args: list[Any] = list(parents) if create_graph else [p.data for p in parents]
+        out: Any = node if create_graph else node.data
+        local = op.backward(g, out, *args) if op.uses_output else op.backward(g, *args)
+        for parent, grad in zip(parents, local):
+            if parent in on_path:
+                grads[parent] = grad if parent not in grads else grads[parent] + grad
+    return [grads.get(x, zero) for x in inputs]
+
+
+def value_and_grad(
+    f: Callable[..., Any], argnums: int | Sequence[int] = 0
+) -> Callable[..., tuple[Any, Any]]:
+    """Like `grad`, but the new function returns `(f(*args), gradient)`."""
+    positions = _check_argnums(argnums)
+
+    def value_and_gradient(*args: Any) -> tuple[Any, Any]:
+        values = list(args)
+        for i in positions:
+            if i >= len(values):
+                raise TypeError(f"argnums asks for argument {i}, but only {len(values)} given")
+        # Values in mean we are inside another grad: build a graph of the derivative.
+        create_graph = any(isinstance(values[i], Value) for i in positions)
+        inputs = []
+        for i in positions:
+            x = values[i]
+            # A Value gets a fresh identity node, so that this derivative is taken with
+            # respect to this call's variable only, even when f also closes over x.
+            values[i] = identity(x) if isinstance(x, Value) else Value(check_number(x, "grad"))
+            inputs.append(values[i])
+        out = f(*values)
+        if isinstance(out, Value):
+            grads = gradients(out, inputs, create_graph=create_graph)
+            value: Any = out if create_graph else out.data
+        elif isinstance(out, numbers.Real) and not isinstance(out, bool):
+            grads = [leaf(0.0) if create_graph else 0.0 for _ in inputs]
+            value = float(out)
+        else:
+            raise TypeError(
+                f"grad needs f to return a Value or a number, got {type(out).__name__}"
+            )
+        return value, grads[0] if isinstance(argnums, int) else tuple(grads)
+
+    value_and_gradient.__doc__ = f"Value and gradient of {getattr(f, '__name__', f)!r}."
+    return value_and_gradient
+
+
+def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """The function computing df/dx with respect to argument `argnums` (a tuple for several).
+
+    Floats in give floats out; Values in give Values whose graph can be differentiated
+    again, so `grad(grad(grad(f)))(0.5)` is the third derivative of f at 0.5.
+    """
+    with_value = value_and_grad(f, argnums)
+
+    def gradient(*args: Any) -> Any:
+        return with_value(*args)[1]
+
+    gradient.__doc__ = f"Gradient of {getattr(f, '__name__', f)!r}."
+    return gradient
+
+
+def _check_argnums(argnums: int | Sequence[int]) -> tuple[int, ...]:
+    positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    if not positions or not all(
+        isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in positions
+    ):
+        raise TypeError(f"argnums must be a non-negative int or a tuple of them, got {argnums!r}")
+    return positions

@@ -1,0 +1,228 @@
+"""`Value`: one float, its gradient, and the operation that produced it.
+
+A Value is a node of a dynamic computation graph. It refers only to its parents (never
+to its children, never to a closure that refers back to itself), so a graph is freed by
+reference counting as soon as its output is dropped, without waiting for the cyclic
+garbage collector. Arithmetic on Values delegates to the rule table in `autograd.ops`.
+
+Labels may be dotted paths (`layers.0.neurons.3.w.1`): `nn` names the parameters and the
+outputs of its modules that way, and `draw_dot` groups nodes by that prefix.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Union
+
+from autograd.mode import is_grad_enabled
+
+if TYPE_CHECKING:
+    from autograd.ops import Op
+
+Number = Union[int, float]
+Operand = Union["Value", int, float]
+
+
+def check_number(data: object, what: str = "Value") -> float:
+    """Return `data` as a finite float, or raise naming what is wrong with it."""
+    if type(data) is float or type(data) is int:
+        result = float(data)
+    elif isinstance(data, bool) or not isinstance(data, numbers.Real):
+        raise TypeError(f"{what} needs an int or a float, got {type(data).__name__}: {data!r}")
+    else:
+        result = float(data)
+    if not math.isfinite(result):
+        raise ValueError(f"{what} needs a finite number, got {result!r}")
+    return result
+
+
+class Value:
+    """A scalar in a computation graph: `data`, `grad`, and how it was computed.
+
+    `Value(2.0, label="w")` makes a leaf. Arithmetic with Values or plain numbers on
+    either side makes new nodes; `backward()` fills in `grad` for every node reachable.
+    Equality and hashing are by identity, so Values can live in sets and dicts.
+    """
+
+    __slots__ = ("__weakref__", "_op", "_parents", "data", "grad", "label")
+
+    data: float
+    grad: float
+    label: str
+    _op: Op | None
+    _parents: tuple[Value, ...]
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        self.data = check_number(data)
+        self.grad = 0.0
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {type(label).__name__}")
+        self.label = label
+        self._op = None
+        self._parents = ()
+
+    # -- what produced this node -------------------------------------------------------
+
+    @property
+    def op(self) -> str:
+        """The name of the operation that produced this node ('' for a leaf)."""
+        return "" if self._op is None else self._op.name
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The inputs of the operation that produced this node (empty for a leaf)."""
+        return self._parents
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a Value made directly rather than by an operation."""
+        return self._op is None
+
+    @property
+    def _prev(self) -> set[Value]:
+        """micrograd's name for the parents, so its drawing code runs unchanged."""
+        return set(self._parents)
+
+    def __repr__(self) -> str:
+        parts = [f"data={self.data:.6g}", f"grad={self.grad:.6g}"]
+        if self._op is not None:
+            parts.append(f"op={self._op.name!r}")
+        if self.label:
+            parts.append(f"label={self.label!r}")
+        return f"Value({', '.join(parts)})"
+
+    def __format__(self, spec: str) -> str:
+        return format(self.data, spec) if spec else repr(self)
+
+    # -- gradients -----------------------------------------------------------------------
+
+    def backward(self) -> None:
+        """Add d(self)/d(node) to `node.grad` for every node this one depends on.
+
+        Gradients accumulate: call `zero_grad` (or set `grad = 0.0`) between steps.
+        Calling it twice on the same graph adds the same gradients twice, exactly.
+        """
+        from autograd.backward import backward
+
+        backward(self)
+
+    def detach(self) -> Value:
+        """A new leaf with the same data, cut off from this graph."""
+        return leaf(self.data)
+
+    # -- arithmetic: every operator is a row of the rule table ---------------------------
+
+    def __add__(self, other: Operand) -> Value:
+        return ops.add(self, other)
+
+    def __radd__(self, other: Operand) -> Value:
+        return ops.add(other, self)
+
+    def __sub__(self, other: Operand) -> Value:
+        return ops.sub(self, other)
+
+    def __rsub__(self, other: Operand) -> Value:
+        return ops.sub(other, self)
+
+    def __mul__(self, other: Operand) -> Value:
+        return ops.mul(self, other)
+
+    def __rmul__(self, other: Operand) -> Value:
+        return ops.mul(other, self)
+
+    def __truediv__(self, other: Operand) -> Value:
+        return ops.div(self, other)
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        return ops.div(other, self)
+
+    def __pow__(self, exponent: Operand) -> Value:
+        return ops.power(self, exponent)
+
+    def __rpow__(self, base: Operand) -> Value:
+        return ops.power(base, self)
+
+    def __neg__(self) -> Value:
+        return ops.neg(self)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def exp(self) -> Value:
+        """e ** self; raises `DomainError` where the result would overflow."""
+        return ops.exp(self)
+
+    def log(self) -> Value:
+        """Natural logarithm; raises `DomainError` for self <= 0."""
+        return ops.log(self)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent."""
+        return ops.tanh(self)
+
+    def sigmoid(self) -> Value:
+        """1 / (1 + e ** -self), computed without overflow for large |self|."""
+        return ops.sigmoid(self)
+
+    def relu(self) -> Value:
+        """max(0, self); its derivative at 0 is taken as 0, as in PyTorch."""
+        return ops.relu(self)
+
+    # -- comparisons look at data and return bool; == stays identity ----------------------
+
+    def __lt__(self, other: Operand) -> bool:
+        return self.data < _data(other)
+
+    def __le__(self, other: Operand) -> bool:
+        return self.data <= _data(other)
+
+    def __gt__(self, other: Operand) -> bool:
+        return self.data > _data(other)
+
+    def __ge__(self, other: Operand) -> bool:
+        return self.data >= _data(other)
+
+    __hash__ = object.__hash__
+
+
+def _data(x: Operand) -> float:
+    return x.data if isinstance(x, Value) else check_number(x, "comparison")
+
+
+_new_value: Callable[[type[Value]], Value] = object.__new__  # type: ignore[assignment]
+
+
+def leaf(data: float, label: str = "") -> Value:
+    """A leaf from a float already known to be finite (skips the checks of `Value()`)."""
+    node = _new_value(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = label
+    node._op = None
+    node._parents = ()
+    return node
+
+
+def node(data: float, op: Op, parents: tuple[Value, ...]) -> Value:
+    """The result of `op` on `parents`: a graph node, or a leaf when gradients are off."""
+    result = _new_value(Value)
+    result.data = data
+    result.grad = 0.0
+    result.label = ""
+    if is_grad_enabled():
+        result._op = op
+        result._parents = parents
+    else:
+        result._op = None
+        result._parents = ()
+    return result
+
+
+def as_value(x: Any) -> Value:
+    """`x` itself if it is a Value, else a new constant leaf (checked like `Value(x)`)."""
+    return x if isinstance(x, Value) else leaf(check_number(x))
+
+
+from autograd import ops  # noqa: E402  (the rule table needs Value defined first)

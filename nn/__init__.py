@@ -1,0 +1,1 @@
+"""glassgrad's training library, built only on the public API of `autograd`."""
