@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from autograd.ops import identity
@@ -72,10 +73,7 @@ def _propagate(order: list[Value]) -> None:
             b.grad += grad_b
             continue
         inputs = [parent.data for parent in parents]
-        if op.uses_output:
-            grads = op.backward(g, node.data, *inputs)
-        else:
-            grads = op.backward(g, *inputs)
+        grads = op.backward(g, node.data, *inputs) if op.uses_output else op.backward(g, *inputs)
         for parent, grad in zip(parents, grads):
             parent.grad += grad
 
@@ -112,6 +110,10 @@ def gradients(output: Value, inputs: Sequence[Value], *, create_graph: bool = Fa
     return [grads.get(x, zero) for x in inputs]
 
 
+_nesting: ContextVar[int] = ContextVar("glassgrad_grad_nesting", default=0)
+"""How many calls of grad-made functions are running f right now (in this thread/task)."""
+
+
 def value_and_grad(
     f: Callable[..., Any], argnums: int | Sequence[int] = 0
 ) -> Callable[..., tuple[Any, Any]]:
@@ -123,8 +125,9 @@ def value_and_grad(
         for i in positions:
             if i >= len(values):
                 raise TypeError(f"argnums asks for argument {i}, but only {len(values)} given")
-        # Values in mean we are inside another grad: build a graph of the derivative.
-        create_graph = any(isinstance(values[i], Value) for i in positions)
+        # Inside another grad (or given Values), the derivative must itself be a graph
+        # that the outer derivative can walk: f may close over the outer variables.
+        create_graph = _nesting.get() > 0 or any(isinstance(values[i], Value) for i in positions)
         inputs = []
         for i in positions:
             x = values[i]
@@ -132,7 +135,11 @@ def value_and_grad(
             # respect to this call's variable only, even when f also closes over x.
             values[i] = identity(x) if isinstance(x, Value) else Value(check_number(x, "grad"))
             inputs.append(values[i])
-        out = f(*values)
+        token = _nesting.set(_nesting.get() + 1)
+        try:
+            out = f(*values)
+        finally:
+            _nesting.reset(token)
         if isinstance(out, Value):
             grads = gradients(out, inputs, create_graph=create_graph)
             value: Any = out if create_graph else out.data
@@ -140,9 +147,7 @@ def value_and_grad(
             grads = [leaf(0.0) if create_graph else 0.0 for _ in inputs]
             value = float(out)
         else:
-            raise TypeError(
-                f"grad needs f to return a Value or a number, got {type(out).__name__}"
-            )
+            raise TypeError(f"grad needs f to return a Value or a number, got {type(out).__name__}")
         return value, grads[0] if isinstance(argnums, int) else tuple(grads)
 
     value_and_gradient.__doc__ = f"Value and gradient of {getattr(f, '__name__', f)!r}."

@@ -171,8 +171,8 @@ def _log(x: Any) -> Any:
     return log(x) if isinstance(x, Value) else _log_forward(x)
 
 
-def _pow(x: Any, exponent: float) -> Any:
-    return x**exponent if isinstance(x, Value) else _pow_forward(x, exponent)
+def _pow(x: Any, exponent: Any) -> Any:
+    return power(x, exponent) if isinstance(x, Value) else _pow_forward(x, exponent)
 
 
 # -- forwards on floats, each raising a DomainError that names the op and the value -------
@@ -225,8 +225,9 @@ def _pow_forward(x: float, y: float) -> float:
 
 
 def _pow_backward(g: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
-    d_base = g * y * _pow(x, _data(y) - 1.0) if _data(y) != 0.0 else g * 0.0
     base = _data(x)
+    # 0 ** (0 - 1) is undefined, but the slope of x ** 0 is 0 everywhere.
+    d_base = g * 0.0 if base == 0.0 and _data(y) == 0.0 else g * y * _pow(x, y - 1.0)
     if base < 0.0:
         raise DomainError(
             f"the derivative of x ** y with respect to y is undefined for a negative base "
@@ -341,9 +342,7 @@ def _power_of(base: float) -> Op:
 
     def rule(g: Any, out: Any, x: Any) -> tuple[Any]:
         if base < 0.0:
-            raise DomainError(
-                f"the derivative of {base!r} ** x is undefined for a negative base"
-            )
+            raise DomainError(f"the derivative of {base!r} ** x is undefined for a negative base")
         return (g * 0.0,) if base == 0.0 else (g * out * math.log(base),)
 
     return Op(f"{base:g}**", forward, rule, uses_output=True, smooth=lambda x: abs(x) < 20.0)
@@ -362,13 +361,17 @@ def power(base: Operand, exponent: Operand) -> Value:
     return pow_values(base, exponent)
 
 
-def dot(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand | None = None) -> Value:
+def dot(
+    weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand | None = None
+) -> Value:
     """sum(w * x) + bias as one node: a neuron's weighted sum, drawn and differentiated whole.
 
     One node with 2n + 1 parents instead of 2n binary nodes: fewer objects, faster backward.
     """
     if len(weights) != len(inputs):
-        raise ValueError(f"dot needs as many weights as inputs, got {len(weights)} and {len(inputs)}")
+        raise ValueError(
+            f"dot needs as many weights as inputs, got {len(weights)} and {len(inputs)}"
+        )
     if not weights:
         raise ValueError("dot needs at least one weight and one input")
     parents = [*weights, *inputs] if bias is None else [*weights, *inputs, bias]

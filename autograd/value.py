@@ -21,7 +21,7 @@ from autograd.mode import is_grad_enabled
 if TYPE_CHECKING:
     from autograd.ops import Op
 
-Number = Union[int, float]
+Number = Union[int, float]  # noqa: UP007  (aliases are evaluated at runtime on 3.10)
 Operand = Union["Value", int, float]
 
 
@@ -191,7 +191,7 @@ def _data(x: Operand) -> float:
     return x.data if isinstance(x, Value) else check_number(x, "comparison")
 
 
-_new_value: Callable[[type[Value]], Value] = object.__new__  # type: ignore[assignment]
+_new_value: Callable[[type[Value]], Value] = object.__new__
 
 
 def leaf(data: float, label: str = "") -> Value:

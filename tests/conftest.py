@@ -1,0 +1,47 @@
+"""Shared test set-up: hypothesis profiles and the rule for optional dependencies.
+
+Profiles: `ci` (derandomized, so CI never flakes; chosen when CI=true), `dev` (quick, the
+local default) and `thorough` (thousands of examples: `make test-thorough`).
+HYPOTHESIS_PROFILE overrides the choice.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from types import ModuleType
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    max_examples=150,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", max_examples=40, deadline=None)
+settings.register_profile(
+    "thorough", max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "dev"))
+
+
+def require(module: str) -> ModuleType:
+    """Import an optional test dependency: under CI=true a missing one fails the test,
+    locally it skips with a reason (CI installs everything, so nothing is skipped there)."""
+    if IN_CI:
+        return importlib.import_module(module)
+    return pytest.importorskip(module, reason=f"{module} is not installed (CI installs it)")
+
+
+@pytest.fixture
+def torch() -> ModuleType:
+    """PyTorch in float64, the independent oracle for gradients."""
+    torch = require("torch")
+    torch.set_default_dtype(torch.float64)
+    return torch
