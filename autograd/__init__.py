@@ -11,9 +11,12 @@
 """
 
 from autograd.backward import backward, grad, gradients, topological_order, value_and_grad
+from autograd.listing import to_text
 from autograd.mode import is_grad_enabled, no_grad
-from autograd.ops import OPS, DomainError, Op, define_op, dot, power, sum_values
+from autograd.op import OPS, DomainError, Op, define_op
+from autograd.ops import dot, power, sum_values
 from autograd.value import Value
+from autograd.viz import draw_dot  # imports graphviz only when called
 
 __all__ = [
     "OPS",
@@ -23,12 +26,14 @@ __all__ = [
     "backward",
     "define_op",
     "dot",
+    "draw_dot",
     "grad",
     "gradients",
     "is_grad_enabled",
     "no_grad",
     "power",
     "sum_values",
+    "to_text",
     "topological_order",
     "value_and_grad",
 ]

@@ -19,21 +19,28 @@ def topological_order(root: Value) -> list[Value]:
     """Every node `root` depends on, each after all of its parents; `root` comes last."""
     order: list[Value] = []
     visited: set[Value] = set()
-    # A node is pushed twice: first to expand its parents, then (flagged) to be emitted
-    # once they all have been. An explicit stack instead of recursion.
-    stack: list[tuple[Value, bool]] = [(root, False)]
+    # Depth-first with an explicit stack instead of recursion. A node is pushed back under
+    # a None marker while its parents are expanded above it; popping the marker means all
+    # of them are in `order`, so the node goes next.
+    stack: list[Value | None] = [root]
+    push, pop, emit, visit = stack.append, stack.pop, order.append, visited.add
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
+        node = pop()
+        if node is None:
+            emit(pop())  # type: ignore[arg-type]
             continue
         if node in visited:
             continue
-        visited.add(node)
-        stack.append((node, True))
-        for parent in node._parents:
+        visit(node)
+        parents = node._parents
+        if not parents:
+            emit(node)
+            continue
+        push(node)
+        push(None)
+        for parent in parents:
             if parent not in visited:
-                stack.append((parent, False))
+                push(parent)
     return order
 
 

@@ -6,159 +6,22 @@ twice: called with floats it is the fast first-order backward pass; called with 
 builds the graph of the derivative, which is what makes `grad(grad(f))` work. Rules marked
 `uses_output=True` also receive the forward result: `backward(g, out, *xs)`.
 
-`define_op` is also how users add operations; theirs are treated exactly like these.
+Each op is defined with `define_op` (in `autograd.op`), the same function users call to
+add their own, so theirs are treated exactly like these.
 """
 
 from __future__ import annotations
 
-import inspect
 import math
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from autograd.value import Operand, Value, as_value, check_number, leaf, node
+from autograd.op import OPS, DomainError, Op, define_op, mark_built_in
+from autograd.value import Operand, Value, check_number, leaf
 
 __all__ = ["OPS", "DomainError", "Op", "define_op", "dot", "power", "sum_values"]
-
-_INF = math.inf
-
-
-class DomainError(ValueError):
-    """An operation was asked for a result that is not a finite real number."""
-
-
-class Op:
-    """One row of the table: a named forward function and its derivative rule."""
-
-    __slots__ = ("apply", "arity", "backward", "forward", "name", "smooth", "uses_output")
-
-    def __init__(
-        self,
-        name: str,
-        forward: Callable[..., float],
-        backward: Callable[..., Sequence[Any]],
-        *,
-        uses_output: bool = False,
-        smooth: Callable[..., bool] | None = None,
-    ) -> None:
-        self.name = name
-        self.forward = forward
-        self.backward = backward
-        self.uses_output = uses_output
-        self.arity = _arity(forward)
-        self.smooth = smooth
-        self.apply: Callable[..., Value] = _make_apply(self)
-
-    def __repr__(self) -> str:
-        return f"Op({self.name!r})"
-
-
-OPS: dict[str, Op] = {}
-"""Every named operation, built-in and user-defined, by name."""
-
-_BUILT_IN: set[str] = set()
-
-
-def define_op(
-    name: str,
-    forward: Callable[..., float],
-    backward: Callable[..., Sequence[Any]],
-    *,
-    uses_output: bool = False,
-    smooth: Callable[..., bool] | None = None,
-) -> Callable[..., Value]:
-    """Add an operation to the table and return a function that applies it.
-
-    `forward(*xs: float) -> float` computes the result; `backward(g, *xs)` returns one
-    gradient per input, written with ordinary arithmetic so it works on floats and on
-    Values (then every order of derivative works). With `uses_output=True` the rule is
-    `backward(g, out, *xs)`. `smooth(*xs) -> bool` tells property tests where the op is
-    defined and differentiable with some room (away from kinks and poles).
-
-    Redefining a user op replaces it (handy when a notebook cell runs twice); the
-    built-in names cannot be redefined.
-    """
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"define_op needs a non-empty str name, got {name!r}")
-    if name in _BUILT_IN:
-        raise ValueError(f"define_op: {name!r} is a built-in op and cannot be redefined")
-    for what, fn in (("forward", forward), ("backward", backward)):
-        if not callable(fn):
-            raise TypeError(f"define_op({name!r}): {what} must be callable, got {fn!r}")
-    op = Op(name, forward, backward, uses_output=uses_output, smooth=smooth)
-    OPS[name] = op
-    return op.apply
-
-
-def _arity(forward: Callable[..., float]) -> int | None:
-    """How many inputs `forward` takes; None when it takes any number (*xs)."""
-    try:
-        parameters = inspect.signature(forward).parameters.values()
-    except (TypeError, ValueError):
-        return None
-    count = 0
-    for parameter in parameters:
-        if parameter.kind is parameter.VAR_POSITIONAL:
-            return None
-        if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD):
-            count += 1
-    return count
-
-
-def _make_apply(op: Op) -> Callable[..., Value]:
-    """The function that runs `op` on Values or numbers and records the node."""
-    forward = op.forward
-    name = op.name
-
-    def run(inputs: tuple[Value, ...]) -> Value:
-        try:
-            data = forward(*[x.data for x in inputs])
-        except DomainError:
-            raise
-        except (ArithmeticError, ValueError) as error:
-            args = ", ".join(repr(x.data) for x in inputs)
-            raise DomainError(f"{name}({args}) failed: {error}") from None
-        if type(data) is not float:
-            data = _as_float(name, data)
-        if not -_INF < data < _INF:
-            args = ", ".join(repr(x.data) for x in inputs)
-            raise DomainError(f"{name}({args}) = {data!r} is not a finite number")
-        return node(data, op, inputs)
-
-    if op.arity == 1:
-
-        def apply(x: Operand) -> Value:
-            return run((x if isinstance(x, Value) else as_value(x),))
-
-    elif op.arity == 2:
-
-        def apply(x: Operand, y: Operand) -> Value:  # type: ignore[misc]
-            return run(
-                (
-                    x if isinstance(x, Value) else as_value(x),
-                    y if isinstance(y, Value) else as_value(y),
-                )
-            )
-
-    else:
-
-        def apply(*xs: Operand) -> Value:  # type: ignore[misc]
-            if op.arity is not None and len(xs) != op.arity:
-                raise TypeError(f"{name} takes {op.arity} inputs, got {len(xs)}")
-            return run(tuple(map(as_value, xs)))
-
-    apply.__name__ = apply.__qualname__ = name if name.isidentifier() else "apply"
-    apply.__doc__ = f"Apply the op {name!r} to Values or numbers."
-    return apply
-
-
-def _as_float(name: str, data: object) -> float:
-    if isinstance(data, bool) or not isinstance(data, (int, float)):
-        raise DomainError(f"{name} returned {type(data).__name__} {data!r}, not a real number")
-    return float(data)
-
 
 # -- helpers that let one rule run on floats and on Values -------------------------------
 
@@ -305,7 +168,7 @@ pow_values = define_op(
 )
 dot_op = define_op("dot", _dot_forward, _dot_backward)
 sum_op = define_op("sum", _sum_forward, _sum_backward)
-_BUILT_IN.update(OPS)
+mark_built_in()
 
 
 @lru_cache(maxsize=256)

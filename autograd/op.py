@@ -1,0 +1,199 @@
+"""What an operation is (`Op`), how one is added (`define_op`), and how one is applied.
+
+Applying an op computes its forward on the inputs' floats, refuses a result that is not a
+finite real number (`DomainError`), and records a graph node. This runs once per node of
+every graph, so the one- and two-input cases are written out without generic plumbing.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from autograd.mode import is_grad_enabled
+from autograd.value import Operand, Value, as_value, node
+
+_INF = math.inf
+
+
+class DomainError(ValueError):
+    """An operation was asked for a result that is not a finite real number."""
+
+
+class Op:
+    """One row of the rule table: a named forward function and its derivative rule."""
+
+    __slots__ = ("apply", "arity", "backward", "forward", "name", "smooth", "uses_output")
+
+    def __init__(
+        self,
+        name: str,
+        forward: Callable[..., float],
+        backward: Callable[..., Sequence[Any]],
+        *,
+        uses_output: bool = False,
+        smooth: Callable[..., bool] | None = None,
+    ) -> None:
+        self.name = name
+        self.forward = forward
+        self.backward = backward
+        self.uses_output = uses_output
+        self.arity = _arity(forward)
+        self.smooth = smooth
+        self.apply: Callable[..., Value] = _make_apply(self)
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r})"
+
+
+OPS: dict[str, Op] = {}
+"""Every named operation, built-in and user-defined, by name."""
+
+_BUILT_IN: set[str] = set()
+
+
+def define_op(
+    name: str,
+    forward: Callable[..., float],
+    backward: Callable[..., Sequence[Any]],
+    *,
+    uses_output: bool = False,
+    smooth: Callable[..., bool] | None = None,
+) -> Callable[..., Value]:
+    """Add an operation to the table and return a function that applies it.
+
+    `forward(*xs: float) -> float` computes the result; `backward(g, *xs)` returns one
+    gradient per input, written with ordinary arithmetic so it works on floats and on
+    Values (then every order of derivative works). With `uses_output=True` the rule is
+    `backward(g, out, *xs)`. `smooth(*xs) -> bool` tells property tests where the op is
+    defined and differentiable with some room (away from kinks and poles).
+
+    Redefining a user op replaces it (handy when a notebook cell runs twice); the
+    built-in names cannot be redefined.
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"define_op needs a non-empty str name, got {name!r}")
+    if name in _BUILT_IN:
+        raise ValueError(f"define_op: {name!r} is a built-in op and cannot be redefined")
+    for what, fn in (("forward", forward), ("backward", backward)):
+        if not callable(fn):
+            raise TypeError(f"define_op({name!r}): {what} must be callable, got {fn!r}")
+    op = Op(name, forward, backward, uses_output=uses_output, smooth=smooth)
+    OPS[name] = op
+    return op.apply
+
+
+def mark_built_in() -> None:
+    """Freeze the names defined so far (the built-in table) against redefinition."""
+    _BUILT_IN.update(OPS)
+
+
+def _arity(forward: Callable[..., float]) -> int | None:
+    """How many inputs `forward` takes; None when it takes any number (*xs)."""
+    try:
+        parameters = inspect.signature(forward).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    count = 0
+    for parameter in parameters:
+        if parameter.kind is parameter.VAR_POSITIONAL:
+            return None
+        if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD):
+            count += 1
+    return count
+
+
+def _make_apply(op: Op) -> Callable[..., Value]:
+    """The function that runs `op` on Values or numbers and records the node."""
+    forward = op.forward
+    name = op.name
+    new = object.__new__
+    grad_enabled = is_grad_enabled
+
+    if op.arity == 1:
+
+        def apply(x: Operand) -> Value:
+            if not isinstance(x, Value):
+                x = as_value(x)
+            try:
+                data = forward(x.data)
+            except (ArithmeticError, ValueError) as error:
+                raise _failed(name, (x,), error) from None
+            if type(data) is not float or not -_INF < data < _INF:
+                data = _checked(name, data, (x,))
+            # node() written out: this is the hottest path of the library.
+            result = new(Value)
+            result.data = data
+            result.grad = 0.0
+            result.label = ""
+            if grad_enabled():
+                result._op = op
+                result._parents = (x,)
+            else:
+                result._op = None
+                result._parents = ()
+            return result
+
+    elif op.arity == 2:
+
+        def apply(x: Operand, y: Operand) -> Value:  # type: ignore[misc]
+            if not isinstance(x, Value):
+                x = as_value(x)
+            if not isinstance(y, Value):
+                y = as_value(y)
+            try:
+                data = forward(x.data, y.data)
+            except (ArithmeticError, ValueError) as error:
+                raise _failed(name, (x, y), error) from None
+            if type(data) is not float or not -_INF < data < _INF:
+                data = _checked(name, data, (x, y))
+            result = new(Value)
+            result.data = data
+            result.grad = 0.0
+            result.label = ""
+            if grad_enabled():
+                result._op = op
+                result._parents = (x, y)
+            else:
+                result._op = None
+                result._parents = ()
+            return result
+
+    else:
+
+        def apply(*xs: Operand) -> Value:  # type: ignore[misc]
+            if op.arity is not None and len(xs) != op.arity:
+                raise TypeError(f"{name} takes {op.arity} inputs, got {len(xs)}")
+            inputs = tuple(map(as_value, xs))
+            try:
+                data = forward(*[x.data for x in inputs])
+            except (ArithmeticError, ValueError) as error:
+                raise _failed(name, inputs, error) from None
+            if type(data) is not float or not -_INF < data < _INF:
+                data = _checked(name, data, inputs)
+            return node(data, op, inputs)
+
+    apply.__name__ = apply.__qualname__ = name if name.isidentifier() else "apply"
+    apply.__doc__ = f"Apply the op {name!r} to Values or numbers."
+    return apply
+
+
+def _failed(name: str, inputs: tuple[Value, ...], error: Exception) -> Exception:
+    """The error to raise when a forward raised: DomainErrors pass through unchanged."""
+    if isinstance(error, DomainError):
+        return error
+    args = ", ".join(repr(x.data) for x in inputs)
+    return DomainError(f"{name}({args}) failed: {error}")
+
+
+def _checked(name: str, data: object, inputs: tuple[Value, ...]) -> float:
+    """`data` as a float, or a DomainError if it is not a finite real number."""
+    if isinstance(data, bool) or not isinstance(data, (int, float)):
+        raise DomainError(f"{name} returned {type(data).__name__} {data!r}, not a real number")
+    result = float(data)
+    if not -_INF < result < _INF:
+        args = ", ".join(repr(x.data) for x in inputs)
+        raise DomainError(f"{name}({args}) = {result!r} is not a finite number")
+    return result
