@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable, Sequence
+from itertools import repeat
 from typing import Any
 
 from autograd.mode import is_grad_enabled
@@ -166,7 +167,8 @@ def _make_apply(op: Op) -> Callable[..., Value]:
         def apply(*xs: Operand) -> Value:  # type: ignore[misc]
             if op.arity is not None and len(xs) != op.arity:
                 raise TypeError(f"{name} takes {op.arity} inputs, got {len(xs)}")
-            inputs = tuple(map(as_value, xs))
+            # Usually all Values already (a neuron's weights and inputs): check in C.
+            inputs = xs if all(map(isinstance, xs, repeat(Value))) else tuple(map(as_value, xs))
             try:
                 data = forward(*[x.data for x in inputs])
             except (ArithmeticError, ValueError) as error:

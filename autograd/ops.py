@@ -159,6 +159,12 @@ relu = define_op(
     lambda g, x: (g * (1.0 if x > 0.0 else 0.0),),
     smooth=_far_from_zero,
 )
+absolute = define_op(
+    "abs",
+    math.fabs,
+    lambda g, x: (g * (1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0),),
+    smooth=_far_from_zero,
+)
 pow_values = define_op(
     "**",
     _pow_forward,

@@ -170,6 +170,12 @@ class Value:
         """max(0, self); its derivative at 0 is taken as 0, as in PyTorch."""
         return ops.relu(self)
 
+    def abs(self) -> Value:
+        """|self|; its derivative at 0 is taken as 0, as in PyTorch."""
+        return ops.absolute(self)
+
+    __abs__ = abs
+
     # -- comparisons look at data and return bool; == stays identity ----------------------
 
     def __lt__(self, other: Operand) -> bool:

@@ -1,1 +1,37 @@
-"""glassgrad's training library, built only on the public API of `autograd`."""
+"""glassgrad's training library, built only on the public API of `autograd`.
+
+    >>> from nn import MLP, data, fit, losses, optim
+    >>> (X, y), val, _ = data.train_val_test_split(*data.make_moons(200, seed=0), seed=0)
+    >>> model = MLP(2, [16, 16, 1], seed=0)
+    >>> history = fit(model, X, y, losses.binary_cross_entropy_with_logits,
+    ...               optim.Adam(model.parameters(), lr=0.05), epochs=30, val_data=val,
+    ...               progress=False)
+
+Modules (`Module`, `Neuron`, `Layer`, `MLP`, `Dropout`, `Sequential`) are here; losses,
+optimizers, datasets and initializers are in `nn.losses`, `nn.optim`, `nn.data` and
+`nn.init`.
+"""
+
+from nn import data, init, losses, optim
+from nn.module import MLP, Dropout, Layer, LoadResult, Module, Neuron, Sequential, StateDictError
+from nn.training import History, accuracy, cross_validate, fit, predict
+
+__all__ = [
+    "MLP",
+    "Dropout",
+    "History",
+    "Layer",
+    "LoadResult",
+    "Module",
+    "Neuron",
+    "Sequential",
+    "StateDictError",
+    "accuracy",
+    "cross_validate",
+    "data",
+    "fit",
+    "init",
+    "losses",
+    "optim",
+    "predict",
+]

@@ -39,6 +39,7 @@ CASES = [
     Case("tanh", Value.tanh, lambda a: a.tanh(), (0.5,), (-2.5,)),
     Case("sigmoid", Value.sigmoid, lambda a: a.sigmoid(), (0.5,), (-4.0,), (30.0,), (-30.0,)),
     Case("relu", Value.relu, lambda a: a.relu(), (0.5,), (-0.5,)),
+    Case("abs", abs, lambda a: a.abs(), (0.5,), (-0.5,)),
     Case("**", lambda a, b: a**b, lambda a, b: a**b, (1.5, 2.5), (0.7, -1.3), (2.0, 0.0)),
     Case("**c", lambda a: a**3, lambda a: a**3, (1.5,), (-1.2,)),
     Case("**c", lambda a: a**0.5, lambda a: a**0.5, (2.0,)),

@@ -73,6 +73,8 @@ def test_repr_shows_data_grad_op_and_label() -> None:
         (lambda a: a.sigmoid(), 1 / (1 + math.exp(-3.0))),
         (lambda a: a.relu(), 3.0),
         (lambda a: (-a).relu(), 0.0),
+        (lambda a: abs(-a), 3.0),
+        (lambda a: a.abs(), 3.0),
     ],
 )
 def test_operators_accept_values_and_numbers_on_either_side(expression, expected) -> None:  # type: ignore[no-untyped-def]

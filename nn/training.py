@@ -1,0 +1,325 @@
+"""The training loop: `fit` a model, keep a `History`, and score with `cross_validate`.
+
+`fit` is the loop every tutorial writes by hand (forward, loss, backward, step, per
+batch), plus the bookkeeping: per-epoch loss and metrics on the training data (averaged
+over the epoch's batches, as they were computed) and on validation data (computed after
+the epoch, in eval mode, under `no_grad()`), and a tqdm progress bar when tqdm is there.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from autograd import Value, no_grad
+from nn import losses
+from nn.data import batches, kfold
+from nn.module import Module
+from nn.optim import Optimizer
+
+__all__ = ["METRICS", "History", "accuracy", "cross_validate", "fit", "predict"]
+
+Output = float | list[float]
+"""One example's prediction as plain numbers: a float, or a list for several outputs."""
+Loss = Callable[[Any, Any], Value]
+Metric = Callable[[Sequence[Any], Sequence[Any]], float]
+
+
+def _number(x: Value | float) -> float:
+    return x.data if isinstance(x, Value) else float(x)
+
+
+def _as_output(prediction: Any) -> Output:
+    """A model's output (a Value or a list of Values) as plain floats."""
+    if isinstance(prediction, (list, tuple)):
+        return [_number(p) for p in prediction]
+    return _number(prediction)
+
+
+def accuracy(
+    predictions: Sequence[Any], targets: Sequence[Any], threshold: float | None = None
+) -> float:
+    """The fraction of examples classified correctly.
+
+    A list of outputs per example is read as class scores (argmax vs a class index).
+    A single output is read as a binary decision: `> threshold` means the positive class
+    (1, or +1 for -1/+1 targets). Without a threshold: 0 when the targets are -1/+1,
+    else 0.5 (probabilities, or 0/1 regression). For logits, pass `threshold=0.0`.
+    """
+    if len(predictions) != len(targets):
+        raise ValueError(f"accuracy: {len(predictions)} predictions but {len(targets)} targets")
+    if not targets:
+        raise ValueError("accuracy of an empty set is undefined")
+    if threshold is None:
+        threshold = 0.0 if any(_number(t) < 0.0 for t in targets) else 0.5
+    correct = 0
+    for prediction, target in zip(predictions, targets):
+        output = _as_output(prediction)
+        if isinstance(output, list):
+            guess = max(range(len(output)), key=output.__getitem__)
+            correct += guess == target
+        else:
+            correct += (output > threshold) == (_number(target) > 0.0)
+    return correct / len(targets)
+
+
+METRICS: dict[str, Metric] = {"accuracy": accuracy}
+"""Metric name -> function(predictions, targets) -> float, for `fit(metrics=...)`."""
+
+# Losses whose single-output predictions are logits: positive means class 1.
+_LOGIT_LOSSES: set[Callable[..., Value]] = {
+    losses.binary_cross_entropy_with_logits,
+    losses.hinge,
+}
+
+
+def _threshold_for(loss: Callable[..., Any]) -> float | None:
+    while isinstance(loss, functools.partial):
+        loss = loss.func
+    return 0.0 if loss in _LOGIT_LOSSES else None
+
+
+def _resolve_metrics(metrics: Iterable[str | Metric], threshold: float | None) -> dict[str, Metric]:
+    if isinstance(metrics, str):
+        metrics = (metrics,)
+    resolved: dict[str, Metric] = {}
+    for metric in metrics:
+        if isinstance(metric, str):
+            if metric not in METRICS:
+                known = ", ".join(repr(name) for name in METRICS)
+                raise ValueError(f"unknown metric {metric!r}: choose one of {known}")
+            function = METRICS[metric]
+            if function is accuracy:
+                function = functools.partial(accuracy, threshold=threshold)
+            resolved[metric] = function
+        elif callable(metric):
+            resolved[getattr(metric, "__name__", f"metric{len(resolved)}")] = metric
+        else:
+            raise TypeError(f"a metric must be a name or a function, got {metric!r}")
+    if "loss" in resolved:
+        raise ValueError("'loss' is always recorded; it cannot be a metric name")
+    return resolved
+
+
+@dataclass
+class History:
+    """Per-epoch numbers from `fit`: `train["loss"]`, `val["accuracy"]`, ...
+
+    `train` and `val` map "loss" and each metric name to one value per epoch (`val` is
+    empty without validation data). `history["val_loss"]` is the Keras-style spelling.
+    """
+
+    train: dict[str, list[float]] = field(default_factory=dict)
+    val: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def epochs(self) -> int:
+        """How many epochs have been recorded."""
+        return len(self.train.get("loss", []))
+
+    def __getitem__(self, key: str) -> list[float]:
+        if key.startswith("val_"):
+            return self.val[key[4:]]
+        return self.train[key]
+
+    def as_dict(self) -> dict[str, list[float]]:
+        """Everything in one flat dict: `loss`, `accuracy`, `val_loss`, `val_accuracy`, ..."""
+        flat = dict(self.train)
+        flat.update({f"val_{name}": values for name, values in self.val.items()})
+        return flat
+
+    def __repr__(self) -> str:
+        last = ", ".join(
+            f"{name}={values[-1]:.4g}" for name, values in self.as_dict().items() if values
+        )
+        return f"History(epochs={self.epochs}{', ' if last else ''}{last})"
+
+
+def predict(model: Module, X: Sequence[Sequence[float]]) -> list[Output]:
+    """The model's outputs on `X` as floats, in eval mode and without recording a graph."""
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            return [_as_output(model(x)) for x in X]
+    finally:
+        model.train(was_training)
+
+
+def _evaluate(
+    model: Module,
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    loss: Loss,
+    metrics: dict[str, Metric],
+) -> dict[str, float]:
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            predictions = [model(x) for x in X]
+            scores = {"loss": _loss_value(loss, predictions, y)}
+    finally:
+        model.train(was_training)
+    outputs = [_as_output(p) for p in predictions]
+    scores.update((name, float(metric(outputs, y))) for name, metric in metrics.items())
+    return scores
+
+
+def _loss_value(loss: Loss, predictions: list[Any], targets: Sequence[Any]) -> float:
+    result = loss(predictions, list(targets))
+    if not isinstance(result, Value):
+        raise TypeError(f"the loss must return a Value, got {type(result).__name__}")
+    return result.data
+
+
+class _Progress:
+    """A tqdm bar over epochs when tqdm is installed and wanted; otherwise silent."""
+
+    def __init__(self, epochs: int, enabled: bool) -> None:
+        self.bar: Any = None
+        if enabled:
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:
+                return
+            self.bar = tqdm(total=epochs, desc="fit", unit="epoch")
+
+    def update(self, scores: dict[str, float]) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix({name: f"{value:.4g}" for name, value in scores.items()})
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def fit(
+    model: Module,
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    loss: Loss,
+    optimizer: Optimizer,
+    epochs: int,
+    batch_size: int | None = None,
+    val_data: tuple[Sequence[Sequence[float]], Sequence[Any]] | None = None,
+    metrics: Iterable[str | Metric] = ("accuracy",),
+    progress: bool = True,
+    *,
+    seed: int | random.Random | None = None,
+    threshold: float | None = None,
+    callback: Callable[[int, History], None] | None = None,
+) -> History:
+    """Train `model` on `(X, y)` for `epochs` passes and return the `History`.
+
+    Each batch: zero the gradients, predict every example, `loss(predictions, targets)`,
+    `backward()`, `optimizer.step()`. `batch_size=None` uses the whole set as one batch;
+    smaller batches are reshuffled every epoch (reproducibly with `seed`). `metrics` are
+    names from `METRICS` or functions `(predictions, targets) -> float`; accuracy's
+    decision threshold follows the loss (0 for logits) unless `threshold` is given.
+    `callback(epoch, history)` runs after each epoch (e.g. to plot progress).
+    """
+    n = len(X)
+    if n != len(y):
+        raise ValueError(f"fit: X has {n} examples but y has {len(y)} labels")
+    if n == 0:
+        raise ValueError("fit: the training set is empty")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
+    size = n if batch_size is None else batch_size
+    if val_data is not None and (not isinstance(val_data, (tuple, list)) or len(val_data) != 2):
+        raise TypeError("fit: val_data must be a pair (X_val, y_val)")
+    if threshold is None:
+        threshold = _threshold_for(loss)
+    metric_functions = _resolve_metrics(metrics, threshold)
+    rng = seed if isinstance(seed, random.Random) else random.Random(seed)
+
+    history = History(train={name: [] for name in ("loss", *metric_functions)})
+    if val_data is not None:
+        history.val = {name: [] for name in ("loss", *metric_functions)}
+    bar = _Progress(epochs, progress)
+    was_training = model.training
+    model.train()
+    try:
+        for epoch in range(epochs):
+            total = 0.0
+            outputs: list[Output] = []
+            targets: list[Any] = []
+            for X_batch, y_batch in batches(X, y, size, shuffle=size < n, seed=rng):
+                optimizer.zero_grad()
+                predictions = [model(x) for x in X_batch]
+                value = loss(predictions, y_batch)
+                if not isinstance(value, Value):
+                    raise TypeError(f"the loss must return a Value, got {type(value).__name__}")
+                value.backward()
+                optimizer.step()
+                total += value.data * len(X_batch)
+                if metric_functions:
+                    outputs.extend(_as_output(p) for p in predictions)
+                    targets.extend(y_batch)
+            scores = {"loss": total / n}
+            scores.update(
+                (name, float(f(outputs, targets))) for name, f in metric_functions.items()
+            )
+            for name, score in scores.items():
+                history.train[name].append(score)
+            if val_data is not None:
+                val_scores = _evaluate(model, val_data[0], val_data[1], loss, metric_functions)
+                for name, score in val_scores.items():
+                    history.val[name].append(score)
+                scores.update((f"val_{name}", score) for name, score in val_scores.items())
+            bar.update(scores)
+            if callback is not None:
+                callback(epoch, history)
+    finally:
+        bar.close()
+        model.train(was_training)
+    return history
+
+
+def cross_validate(
+    make_model: Callable[[], Module],
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    k: int = 5,
+    *,
+    loss: Loss,
+    make_optimizer: Callable[[list[Value]], Optimizer],
+    epochs: int,
+    batch_size: int | None = None,
+    metric: str | Metric = "accuracy",
+    seed: int | None = None,
+    progress: bool = False,
+) -> list[float]:
+    """Train a fresh model on each of `k` folds and score it on the held-out fold.
+
+    `make_model()` builds an untrained model, `make_optimizer(params)` its optimizer.
+    Returns one score per fold: the validation `metric` after the last epoch (`"loss"`
+    for the validation loss).
+    """
+    if len(X) != len(y):
+        raise ValueError(f"cross_validate: X has {len(X)} examples but y has {len(y)} labels")
+    folds = kfold(len(X), k, seed=seed)
+    name = metric if isinstance(metric, str) else getattr(metric, "__name__", "metric0")
+    scores = []
+    for train_indices, val_indices in folds:
+        model = make_model()
+        history = fit(
+            model,
+            [X[i] for i in train_indices],
+            [y[i] for i in train_indices],
+            loss,
+            make_optimizer(model.parameters()),
+            epochs,
+            batch_size,
+            val_data=([X[i] for i in val_indices], [y[i] for i in val_indices]),
+            metrics=() if metric == "loss" else (metric,),
+            progress=progress,
+            seed=seed,
+        )
+        scores.append(history.val[name][-1])
+    return scores
