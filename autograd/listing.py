@@ -4,9 +4,10 @@
 doctest or a diff. The helpers here (roles, modules, names) are shared with `draw_dot`,
 so the text and the picture always agree.
 
-Roles: the root is the *output*; a leaf labelled with a dotted path (`layers.0.w.1`, the
-names `nn` gives its parameters) is a *parameter*; other leaves are *inputs*; everything
-else is *intermediate*.
+Roles: the root is the *output*; a leaf is a *parameter* when it is labelled with a
+dotted path (`layers.0.neurons.3.w.1`: the names `nn` gives its parameters) or is a
+weight or the bias of a `dot` node (a neuron's weighted sum); other leaves are *inputs*;
+everything else is *intermediate*.
 """
 
 from __future__ import annotations
@@ -14,18 +15,32 @@ from __future__ import annotations
 from autograd.backward import topological_order
 from autograd.value import Value
 
-__all__ = ["module_of", "node_names", "role_of", "to_text"]
+__all__ = ["module_of", "node_names", "roles", "to_text"]
 
 OUTPUT, PARAMETER, INPUT, INTERMEDIATE = "output", "parameter", "input", "intermediate"
 
 
-def role_of(node: Value, root: Value) -> str:
-    """'output', 'parameter', 'input' or 'intermediate': how `node` takes part in `root`."""
-    if node is root:
-        return OUTPUT
-    if node.is_leaf:
-        return PARAMETER if "." in node.label else INPUT
-    return INTERMEDIATE
+def roles(order: list[Value], root: Value) -> dict[Value, str]:
+    """Each node's role in the graph of `root`: output, parameter, input or intermediate."""
+    weights: set[Value] = set()
+    for node in order:
+        if node.op == "dot":  # parents: w_1..w_n, x_1..x_n, then the bias if any
+            parents = node.parents
+            n = len(parents) // 2
+            weights.update(parents[:n])
+            if len(parents) % 2:
+                weights.add(parents[-1])
+    result = {}
+    for node in order:
+        if node is root:
+            result[node] = OUTPUT
+        elif not node.is_leaf:
+            result[node] = INTERMEDIATE
+        elif "." in node.label or node in weights:
+            result[node] = PARAMETER
+        else:
+            result[node] = INPUT
+    return result
 
 
 def module_of(label: str) -> str:
@@ -42,11 +57,15 @@ def module_of(label: str) -> str:
 
 
 def node_names(order: list[Value]) -> dict[Value, str]:
-    """A unique, readable name per node: its label, or `v<position>` when it has none.
+    """A unique, readable name per node: its label; else, for a constant (a leaf), its
+    value ('2'), and for a computed node `v<position>`.
 
     A name that would be shared (two nodes labelled 'x') gets `#<position>` appended.
     """
-    names = [node.label or f"v{i}" for i, node in enumerate(order)]
+    names = [
+        node.label or (f"{node.data:g}" if node.is_leaf else f"v{i}")
+        for i, node in enumerate(order)
+    ]
     seen: dict[str, int] = {}
     for name in names:
         seen[name] = seen.get(name, 0) + 1
@@ -82,8 +101,9 @@ def expression(node: Value, names: dict[Value, str]) -> str:
 def to_text(root: Value) -> str:
     """The graph of `root` as text: one line per node, parents before children.
 
-    Each line gives the node's name (its label, or `v<line>`), how it was computed (or
-    its role, for a leaf), its data and its grad; the output is last. The lines follow
+    Each line gives the node's name (its label; unlabelled, a constant's value or
+    `v<line>`), how it was computed (or its role, for a leaf), its data and its grad;
+    the output is last. The lines follow
     `topological_order(root)`, so read bottom-up they are the order in which `backward()`
     visits the nodes (the numbers `draw_dot(root, order=True)` shows).
 
@@ -93,16 +113,17 @@ def to_text(root: Value) -> str:
         >>> y.backward()
         >>> print(to_text(y))
         node  expression  data  grad
-        v0    input          1     1
+        1     input          1     1
         x     input          3     6
         v2    x * x          9     1
-        v3    v2 + v0       10     1  output
+        v3    v2 + 1        10     1  output
     """
     order = topological_order(root)
     names = node_names(order)
     rows = [("node", "expression", "data", "grad", "")]
+    role_of = roles(order, root)
     for node in order:
-        role = role_of(node, root)
+        role = role_of[node]
         described = role if node.is_leaf else expression(node, names)
         rows.append(
             (

@@ -12,7 +12,7 @@ optimizers, datasets and initializers are in `nn.losses`, `nn.optim`, `nn.data` 
 `nn.init`.
 """
 
-from nn import data, init, losses, optim
+from nn import data, init, losses, optim, plot
 from nn.module import MLP, Dropout, Layer, LoadResult, Module, Neuron, Sequential, StateDictError
 from nn.training import History, accuracy, cross_validate, fit, predict
 
@@ -33,5 +33,6 @@ __all__ = [
     "init",
     "losses",
     "optim",
+    "plot",
     "predict",
 ]

@@ -1,0 +1,249 @@
+"""Pictures of training: loss curves, decision boundaries, activation and gradient histograms.
+
+Each function returns a `matplotlib.figure.Figure` built without pyplot (no global state,
+no GUI backend needed): a notebook shows it, `fig.savefig("name.png")` writes it.
+matplotlib is the `plot` extra and is imported only when a function is called.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from autograd import Value, sum_values
+from nn.module import Module
+from nn.training import History, predict
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["PLOT_MISSING", "decision_boundary", "history", "layer_stats"]
+
+PLOT_MISSING = "nn.plot needs matplotlib: pip install 'glassgrad[plot]'"
+
+TRAIN_COLOUR, VAL_COLOUR = "#1f77b4", "#d62728"
+CLASS_COLOURS = ["#3b75af", "#ef8636", "#519e3e", "#c53a32", "#8d69b8", "#84584e", "#d57fbe"]
+
+
+def _figure(width: float, height: float) -> Figure:
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as error:
+        raise ImportError(PLOT_MISSING) from error
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def history(h: History) -> Figure:
+    """Train and validation curves per epoch: one panel for the loss, one per metric."""
+    if not isinstance(h, History):
+        raise TypeError(f"history needs the History returned by fit, got {type(h).__name__}")
+    if h.epochs == 0:
+        raise ValueError("history: nothing to plot, the History has no epochs")
+    names = ["loss", *(name for name in h.train if name != "loss")]
+    fig = _figure(5.0 * len(names), 3.8)
+    axes = fig.subplots(1, len(names), squeeze=False)[0]
+    epochs = list(range(1, h.epochs + 1))
+    for ax, name in zip(axes, names):
+        ax.plot(epochs, h.train[name], color=TRAIN_COLOUR, label=f"train {name}")
+        if name in h.val:
+            ax.plot(epochs, h.val[name], color=VAL_COLOUR, linestyle="--", label=f"val {name}")
+        final = h.val.get(name, h.train[name])[-1]
+        ax.set_title(f"{name} (last: {final:.4g})")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(name)
+        ax.grid(alpha=0.3)
+        ax.legend()
+        if (
+            name == "loss"
+            and min(h.train[name]) > 0
+            and max(h.train[name]) > 20 * min(h.train[name])
+        ):
+            ax.set_yscale("log")
+    return fig
+
+
+def _output_activation(model: Module) -> str | None:
+    """The activation of the model's last neuron ('sigmoid', 'linear', ...), if it has one."""
+    last = None
+    for _, module in model.named_modules():
+        last = getattr(module, "activation", last)
+    return last if isinstance(last, str) else None
+
+
+def decision_boundary(
+    model: Module,
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    *,
+    resolution: int = 50,
+    threshold: float | None = None,
+) -> Figure:
+    """The classes a 2-D classifier predicts over the plane, with the points `(X, y)` on top.
+
+    One output: class 1 where it is above `threshold` (default 0.5 after a sigmoid, else
+    0: logits, tanh, hinge); shading shows the output itself and the line is the decision
+    boundary. Several outputs: the argmax class. `resolution` points per side are predicted.
+    """
+    if len(X) != len(y):
+        raise ValueError(f"decision_boundary: X has {len(X)} points but y has {len(y)} labels")
+    if not X or any(len(point) != 2 for point in X):
+        raise ValueError("decision_boundary needs a non-empty X of 2-D points")
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
+        raise ValueError(f"resolution must be an int >= 2, got {resolution!r}")
+    xs, ys = [p[0] for p in X], [p[1] for p in X]
+    pad_x = 0.1 * (max(xs) - min(xs)) or 1.0
+    pad_y = 0.1 * (max(ys) - min(ys)) or 1.0
+    grid_x = _linspace(min(xs) - pad_x, max(xs) + pad_x, resolution)
+    grid_y = _linspace(min(ys) - pad_y, max(ys) + pad_y, resolution)
+    outputs: list[Any] = predict(model, [[gx, gy] for gy in grid_y for gx in grid_x])
+    predictions: list[Any] = predict(model, X)
+    if threshold is None:
+        threshold = 0.5 if _output_activation(model) == "sigmoid" else 0.0
+
+    fig = _figure(5.6, 4.8)
+    ax = fig.subplots()
+    labels = sorted(set(y))
+    if all(isinstance(o, list) for o in outputs):
+        classes = [_argmax(o) for o in outputs]
+        grid = _rows(classes, resolution)
+        levels = [k - 0.5 for k in range(max(classes) + 2)]
+        ax.contourf(grid_x, grid_y, grid, levels=levels, colors=CLASS_COLOURS, alpha=0.25)
+        correct = sum(_argmax(p) == t for p, t in zip(predictions, y))
+    else:
+        scores = [float(o) for o in outputs]
+        grid = _rows(scores, resolution)
+        # Shade by how far the output is from the threshold, blue below and red above;
+        # the scale stops at the 90th percentile so that a few far corners do not wash
+        # out the rest of the picture.
+        distances = sorted(abs(s - threshold) for s in scores)
+        spread = distances[int(0.9 * (len(distances) - 1))] or 1.0
+        levels = [threshold + spread * (k / 10 - 1) for k in range(21)]
+        ax.contourf(grid_x, grid_y, grid, levels=levels, cmap="RdBu_r", extend="both", alpha=0.35)
+        ax.contour(grid_x, grid_y, grid, levels=[threshold], colors="black", linewidths=1.5)
+        positive = [float(t) > 0.0 for t in y]
+        correct = sum((float(p) > threshold) == t for p, t in zip(predictions, positive))
+    for index, label in enumerate(labels):
+        points = [p for p, t in zip(X, y) if t == label]
+        ax.scatter(
+            [p[0] for p in points],
+            [p[1] for p in points],
+            s=18,
+            color=CLASS_COLOURS[index % len(CLASS_COLOURS)],
+            edgecolors="black",
+            linewidths=0.5,
+            label=f"class {label}",
+        )
+    ax.set_title(f"decision boundary (accuracy {correct / len(y):.3f} on these points)")
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.legend(loc="best")
+    return fig
+
+
+def layer_stats(
+    model: Module,
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any] | None = None,
+    loss: Callable[[Any, Any], Value] | None = None,
+    *,
+    max_examples: int = 200,
+) -> Figure:
+    """Histograms of each layer's outputs and of their gradients, to spot vanishing,
+    exploding or dead units.
+
+    The gradients are those of `loss(predictions, y)` when both are given, else of the sum
+    of the outputs. At most `max_examples` examples of `X` are used. The model's own
+    parameter gradients are left as they were.
+    """
+    if (y is None) != (loss is None):
+        raise ValueError("layer_stats: pass both y and loss, or neither")
+    layers = list(getattr(model, "layers", [model]))
+    examples = list(X[:max_examples])
+    if not examples:
+        raise ValueError("layer_stats needs at least one example")
+    saved = [(p, p.grad) for p in model.parameters()]
+    outputs: list[list[Value]] = [[] for _ in layers]
+    predictions = []
+    try:
+        for x in examples:
+            current: Any = [Value(float(v)) for v in x]
+            for index, layer in enumerate(layers):
+                current = layer(current)
+                if isinstance(current, Value):
+                    current = [current]
+                outputs[index].extend(current)
+            predictions.append(current[0] if len(current) == 1 else current)
+        if loss is not None and y is not None:
+            total = loss(predictions, list(y[: len(examples)]))
+        else:
+            total = sum_values(outputs[-1])
+        total.backward()
+        data = [[v.data for v in values] for values in outputs]
+        grads = [[v.grad for v in values] for values in outputs]
+    finally:
+        for p, grad in saved:
+            p.grad = grad
+
+    fig = _figure(11.0, 4.0)
+    ax_data, ax_grad = fig.subplots(1, 2)
+    for index, layer in enumerate(layers):
+        name = f"layers.{index}"
+        activation = getattr(layer, "activation", None)
+        if isinstance(activation, str):
+            name += f" ({activation})"
+        shown = data[index]
+        if activation == "relu":  # the zeros are a spike of their own: counted, not drawn
+            shown = [v for v in shown if v != 0.0] or shown
+        _histogram(ax_data, shown, f"{name}: {_describe(data[index], dead=activation)}")
+        _histogram(ax_grad, grads[index], f"{name}: {_describe(grads[index])}")
+    ax_data.set_title("layer outputs")
+    ax_data.set_xlabel("value")
+    ax_grad.set_title("gradients of the layer outputs")
+    ax_grad.set_xlabel("gradient")
+    ax_grad.set_yscale("log")  # gradients pile up near 0; the tails are what tell
+    for ax in (ax_data, ax_grad):
+        ax.set_ylabel("density")
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+    return fig
+
+
+def _histogram(ax: Any, values: list[float], label: str) -> None:
+    low, high = min(values), max(values)
+    if high - low < 1e-12:  # a constant: one narrow bar instead of a failed binning
+        low, high = low - 0.5, high + 0.5
+    ax.hist(
+        values,
+        bins=40,
+        range=(low, high),
+        density=True,
+        histtype="step",
+        linewidth=1.5,
+        label=label,
+    )
+
+
+def _describe(values: list[float], dead: str | None = None) -> str:
+    n = len(values)
+    mean = sum(values) / n
+    std = math.sqrt(sum((v - mean) ** 2 for v in values) / n)
+    text = f"mean {mean:.3g}, std {std:.3g}"
+    if dead == "relu":
+        text += f", {sum(v == 0.0 for v in values) / n:.0%} zero"
+    elif dead in ("tanh", "sigmoid"):
+        low, high = (-0.97, 0.97) if dead == "tanh" else (0.03, 0.97)
+        text += f", {sum(not low < v < high for v in values) / n:.0%} saturated"
+    return text
+
+
+def _argmax(values: list[float]) -> int:
+    return max(range(len(values)), key=values.__getitem__)
+
+
+def _linspace(start: float, stop: float, n: int) -> list[float]:
+    return [start + (stop - start) * i / (n - 1) for i in range(n)]
+
+
+def _rows(values: list[Any], width: int) -> list[list[Any]]:
+    return [values[i : i + width] for i in range(0, len(values), width)]
