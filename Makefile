@@ -63,8 +63,11 @@ bench: setup
 	$(BIN)/python -m pip install --quiet micrograd==0.1.0
 	$(BIN)/python -m tests.benchmarks
 
+# Without timing records and with coalesced streams, re-running gives identical files.
 notebooks: setup
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace notebooks/*.ipynb
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.record_timing=False --ExecutePreprocessor.coalesce_streams=True \
+		notebooks/*.ipynb
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis glassgrad-demo

@@ -70,6 +70,14 @@ def _propagate(order: list[Value]) -> None:
         if g == 0.0:  # every rule is linear in g: nothing to add
             continue
         parents = node._parents
+        if len(parents) == 1:
+            (a,) = parents
+            if op.uses_output:
+                (grad_a,) = op.backward(g, node.data, a.data)
+            else:
+                (grad_a,) = op.backward(g, a.data)
+            a.grad += grad_a
+            continue
         if len(parents) == 2:
             a, b = parents
             if op.uses_output:

@@ -14,7 +14,7 @@ from itertools import repeat
 from typing import Any
 
 from autograd.mode import is_grad_enabled
-from autograd.value import Operand, Value, as_value, node
+from autograd.value import Operand, Value, as_value, check_number, node
 
 _INF = math.inf
 
@@ -66,9 +66,10 @@ def define_op(
     """Add an operation to the table and return a function that applies it.
 
     `forward(*xs: float) -> float` computes the result; `backward(g, *xs)` returns one
-    gradient per input, written with ordinary arithmetic so it works on floats and on
-    Values (then every order of derivative works). With `uses_output=True` the rule is
-    `backward(g, out, *xs)`. `smooth(*xs) -> bool` tells property tests where the op is
+    gradient per input, written with arithmetic and ops (the returned function gives a
+    float for plain numbers and a Value for Values), so the rule runs on floats in the
+    first-order pass and on Values for every higher order. With `uses_output=True` the
+    rule is `backward(g, out, *xs)`. `smooth(*xs) -> bool` tells property tests where the op is
     defined and differentiable with some room (away from kinks and poles).
 
     Redefining a user op replaces it (handy when a notebook cell runs twice); the
@@ -81,6 +82,8 @@ def define_op(
     for what, fn in (("forward", forward), ("backward", backward)):
         if not callable(fn):
             raise TypeError(f"define_op({name!r}): {what} must be callable, got {fn!r}")
+    if _BUILT_IN:  # a user's op: report a malformed rule where it happens
+        backward = _checked_rule(name, backward, uses_output)
     op = Op(name, forward, backward, uses_output=uses_output, smooth=smooth)
     OPS[name] = op
     return op.apply
@@ -89,6 +92,33 @@ def define_op(
 def mark_built_in() -> None:
     """Freeze the names defined so far (the built-in table) against redefinition."""
     _BUILT_IN.update(OPS)
+
+
+def _checked_rule(
+    name: str, rule: Callable[..., Sequence[Any]], uses_output: bool
+) -> Callable[..., Sequence[Any]]:
+    """`rule`, raising a TypeError that names the op if it returns the wrong things."""
+    skip = 2 if uses_output else 1  # g (and out) come before the inputs
+
+    def checked(*args: Any) -> Sequence[Any]:
+        grads = rule(*args)
+        count = len(args) - skip
+        if not isinstance(grads, (tuple, list)) or len(grads) != count:
+            raise TypeError(
+                f"the derivative rule of {name!r} must return a tuple with one gradient per "
+                f"input ({count}), got {grads!r}"
+            )
+        if type(args[0]) is float:  # the first-order pass: every gradient a number
+            for grad in grads:
+                if isinstance(grad, bool) or not isinstance(grad, (int, float)):
+                    raise TypeError(
+                        f"the derivative rule of {name!r} returned {type(grad).__name__} "
+                        f"{grad!r} for float inputs: write it with arithmetic and ops, "
+                        f"which give floats for floats and Values for Values"
+                    )
+        return grads
+
+    return checked
 
 
 def _arity(forward: Callable[..., float]) -> int | None:
@@ -113,17 +143,32 @@ def _make_apply(op: Op) -> Callable[..., Value]:
     new = object.__new__
     grad_enabled = is_grad_enabled
 
+    def on_numbers(*xs: Operand) -> float:
+        """Plain numbers in, a plain float out: no graph, the same checks.
+
+        This is what lets a derivative rule call other ops (`g * cos(x)`) and run on
+        floats in the first-order pass as well as on Values for higher orders.
+        """
+        args = [check_number(x, f"{name} input") for x in xs]
+        try:
+            data = forward(*args)
+        except (ArithmeticError, ValueError) as error:
+            raise _failed(name, args, error) from None
+        if type(data) is not float or not -_INF < data < _INF:
+            data = _checked(name, data, args)
+        return data
+
     if op.arity == 1:
 
-        def apply(x: Operand) -> Value:
+        def apply(x: Operand) -> Any:
             if not isinstance(x, Value):
-                x = as_value(x)
+                return on_numbers(x)
             try:
                 data = forward(x.data)
             except (ArithmeticError, ValueError) as error:
-                raise _failed(name, (x,), error) from None
+                raise _failed(name, (x.data,), error) from None
             if type(data) is not float or not -_INF < data < _INF:
-                data = _checked(name, data, (x,))
+                data = _checked(name, data, (x.data,))
             # node() written out: this is the hottest path of the library.
             result = new(Value)
             result.data = data
@@ -139,17 +184,19 @@ def _make_apply(op: Op) -> Callable[..., Value]:
 
     elif op.arity == 2:
 
-        def apply(x: Operand, y: Operand) -> Value:  # type: ignore[misc]
+        def apply(x: Operand, y: Operand) -> Any:  # type: ignore[misc]
             if not isinstance(x, Value):
+                if not isinstance(y, Value):
+                    return on_numbers(x, y)
                 x = as_value(x)
-            if not isinstance(y, Value):
+            elif not isinstance(y, Value):
                 y = as_value(y)
             try:
                 data = forward(x.data, y.data)
             except (ArithmeticError, ValueError) as error:
-                raise _failed(name, (x, y), error) from None
+                raise _failed(name, (x.data, y.data), error) from None
             if type(data) is not float or not -_INF < data < _INF:
-                data = _checked(name, data, (x, y))
+                data = _checked(name, data, (x.data, y.data))
             result = new(Value)
             result.data = data
             result.grad = 0.0
@@ -164,17 +211,24 @@ def _make_apply(op: Op) -> Callable[..., Value]:
 
     else:
 
-        def apply(*xs: Operand) -> Value:  # type: ignore[misc]
+        def apply(*xs: Operand) -> Any:  # type: ignore[misc]
             if op.arity is not None and len(xs) != op.arity:
                 raise TypeError(f"{name} takes {op.arity} inputs, got {len(xs)}")
-            # Usually all Values already (a neuron's weights and inputs): check in C.
-            inputs = xs if all(map(isinstance, xs, repeat(Value))) else tuple(map(as_value, xs))
+            # Usually all Values already (a neuron's weights and inputs): checked in C.
+            inputs: tuple[Value, ...]
+            if all(map(isinstance, xs, repeat(Value))):
+                inputs = xs  # type: ignore[assignment]
+            elif not any(map(isinstance, xs, repeat(Value))):
+                return on_numbers(*xs)
+            else:
+                inputs = tuple(map(as_value, xs))
+            args = [x.data for x in inputs]
             try:
-                data = forward(*[x.data for x in inputs])
+                data = forward(*args)
             except (ArithmeticError, ValueError) as error:
-                raise _failed(name, inputs, error) from None
+                raise _failed(name, args, error) from None
             if type(data) is not float or not -_INF < data < _INF:
-                data = _checked(name, data, inputs)
+                data = _checked(name, data, args)
             return node(data, op, inputs)
 
     apply.__name__ = apply.__qualname__ = name if name.isidentifier() else "apply"
@@ -182,20 +236,20 @@ def _make_apply(op: Op) -> Callable[..., Value]:
     return apply
 
 
-def _failed(name: str, inputs: tuple[Value, ...], error: Exception) -> Exception:
+def _failed(name: str, args: Sequence[float], error: Exception) -> Exception:
     """The error to raise when a forward raised: DomainErrors pass through unchanged."""
     if isinstance(error, DomainError):
         return error
-    args = ", ".join(repr(x.data) for x in inputs)
-    return DomainError(f"{name}({args}) failed: {error}")
+    return DomainError(f"{name}({', '.join(map(repr, args))}) failed: {error}")
 
 
-def _checked(name: str, data: object, inputs: tuple[Value, ...]) -> float:
+def _checked(name: str, data: object, args: Sequence[float]) -> float:
     """`data` as a float, or a DomainError if it is not a finite real number."""
     if isinstance(data, bool) or not isinstance(data, (int, float)):
         raise DomainError(f"{name} returned {type(data).__name__} {data!r}, not a real number")
     result = float(data)
     if not -_INF < result < _INF:
-        args = ", ".join(repr(x.data) for x in inputs)
-        raise DomainError(f"{name}({args}) = {result!r} is not a finite number")
+        raise DomainError(
+            f"{name}({', '.join(map(repr, args))}) = {result!r} is not a finite number"
+        )
     return result

@@ -61,7 +61,7 @@ def test_user_op_errors_are_domain_errors() -> None:
     import math
 
     root = define_op("test_errors_sqrt", math.sqrt, lambda g, x: (g * 0.5 / x**0.5,))
-    assert root(4.0).data == 2.0
+    assert root(4.0) == 2.0 and root(Value(4.0)).data == 2.0
     with pytest.raises(DomainError, match=r"test_errors_sqrt\(-1\.0\)"):
         root(-1.0)
     wrong = define_op("test_errors_complex", lambda x: complex(x, 1), lambda g, x: (g,))
@@ -91,3 +91,18 @@ def test_grad_rejects_bad_arguments() -> None:
         grad(lambda x: [x])(1.0)
     with pytest.raises(TypeError, match="str"):
         grad(lambda x: x)("1.0")
+
+
+def test_malformed_user_rules_are_reported_with_the_op_name() -> None:
+    import math
+
+    no_tuple = define_op("test_errors_no_tuple", math.sin, lambda g, x: g * math.cos(x))
+    with pytest.raises(TypeError, match=r"test_errors_no_tuple.*one gradient per input"):
+        no_tuple(Value(0.5)).backward()
+    too_many = define_op("test_errors_too_many", math.sin, lambda g, x: (g, g))
+    with pytest.raises(TypeError, match=r"test_errors_too_many.*\(1\)"):
+        grad(too_many)(0.5)
+    detached = Value(2.0)
+    leaky = define_op("test_errors_leaky", math.sin, lambda g, x: (g * detached,))
+    with pytest.raises(TypeError, match=r"test_errors_leaky.*returned Value.*float inputs"):
+        leaky(Value(0.5)).backward()

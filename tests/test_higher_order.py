@@ -111,3 +111,19 @@ def test_values_in_give_values_out() -> None:
     assert isinstance(d, Value) and d.data == 12.0
     d.backward()
     assert x.grad == 12.0  # d/dx of 3x² at 2
+
+
+def test_user_ops_that_call_each_other_have_every_order() -> None:
+    from autograd import define_op
+
+    sin = define_op("test_hi_sin", math.sin, lambda g, x: (g * cos(x),))
+    cos = define_op("test_hi_cos", math.cos, lambda g, x: (-g * sin(x),))
+    assert sin(0.3) == math.sin(0.3) and type(sin(0.3)) is float  # numbers in, float out
+    expected = [math.cos(0.3), -math.sin(0.3), -math.cos(0.3), math.sin(0.3)]
+    f = sin
+    for order, value in enumerate(expected, start=1):
+        f = grad(f)
+        assert f(0.3) == pytest.approx(value, rel=1e-14), f"order {order}"
+    x = Value(0.3)
+    sin(x).backward()
+    assert type(x.grad) is float and x.grad == math.cos(0.3)
