@@ -211,6 +211,7 @@ def fit(
     progress: bool = True,
     *,
     seed: int | random.Random | None = None,
+    shuffle: bool = True,
     threshold: float | None = None,
     callback: Callable[[int, History], None] | None = None,
 ) -> History:
@@ -218,7 +219,8 @@ def fit(
 
     Each batch: zero the gradients, predict every example, `loss(predictions, targets)`,
     `backward()`, `optimizer.step()`. `batch_size=None` uses the whole set as one batch;
-    smaller batches are reshuffled every epoch (reproducibly with `seed`). `metrics` are
+    smaller batches are reshuffled every epoch (reproducibly with `seed`) unless
+    `shuffle=False`, which keeps the data's order (as hand-written loops do). `metrics` are
     names from `METRICS` or functions `(predictions, targets) -> float`; accuracy's
     decision threshold follows the loss (0 for logits) unless `threshold` is given.
     `callback(epoch, history)` runs after each epoch (e.g. to plot progress).
@@ -249,7 +251,7 @@ def fit(
             total = 0.0
             outputs: list[Output] = []
             targets: list[Any] = []
-            for X_batch, y_batch in batches(X, y, size, shuffle=size < n, seed=rng):
+            for X_batch, y_batch in batches(X, y, size, shuffle=shuffle and size < n, seed=rng):
                 optimizer.zero_grad()
                 predictions = [model(x) for x in X_batch]
                 value = loss(predictions, y_batch)

@@ -240,3 +240,28 @@ def test_fit_errors() -> None:
         fit(model, X, y, losses.mse, sgd, 1, val_data=X, progress=False)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="must return a Value"):
         fit(model, X, y, lambda p, t: 0.0, sgd, 1, progress=False)  # type: ignore[arg-type,return-value]
+
+
+def test_fit_without_shuffle_matches_a_hand_written_loop() -> None:
+    X, y = data.make_moons(12, noise=0.1, seed=3)
+    by_fit, by_hand = MLP(2, [4, 1], seed=5), MLP(2, [4, 1], seed=5)
+    fit(
+        by_fit,
+        X,
+        y,
+        losses.binary_cross_entropy_with_logits,
+        optim.SGD(by_fit.parameters(), lr=0.1),
+        epochs=2,
+        batch_size=4,
+        shuffle=False,
+        progress=False,
+        metrics=(),
+    )
+    sgd = optim.SGD(by_hand.parameters(), lr=0.1)
+    for _ in range(2):
+        for start in range(0, 12, 4):
+            sgd.zero_grad()
+            batch = [by_hand(x) for x in X[start : start + 4]]
+            losses.binary_cross_entropy_with_logits(batch, y[start : start + 4]).backward()
+            sgd.step()
+    assert by_fit.state_dict() == by_hand.state_dict()
