@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
 from types import ModuleType
 
 import pytest
@@ -45,3 +46,16 @@ def torch() -> ModuleType:
     torch = require("torch")
     torch.set_default_dtype(torch.float64)
     return torch
+
+
+@pytest.fixture
+def dot_program() -> str:
+    """Graphviz's `dot` (with the graphviz package): a missing one fails under CI=true,
+    which installs both, and skips locally with a reason."""
+    require("graphviz")
+    path = shutil.which("dot")
+    if path is None:
+        if IN_CI:
+            pytest.fail("Graphviz's dot is not on PATH: CI must install it (make setup)")
+        pytest.skip("Graphviz's dot is not installed (CI installs it)")
+    return path

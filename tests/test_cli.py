@@ -4,31 +4,18 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import IN_CI, require
+from conftest import require
 from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import DomainError
 from nn.cli import main
 from nn.expression import ExpressionError, build, parse_assignments
-
-
-@pytest.fixture
-def dot_program() -> str:
-    """Graphviz's `dot`: CI installs it, so there a missing one fails; locally it skips."""
-    require("graphviz")
-    path = shutil.which("dot")
-    if path is None:
-        if IN_CI:
-            pytest.fail("Graphviz's dot is not on PATH: CI must install it (make setup)")
-        pytest.skip("Graphviz's dot is not installed (CI installs it)")
-    return path
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

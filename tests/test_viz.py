@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
-from conftest import IN_CI, require
+from conftest import require
 
 from autograd import Op, Value, dot, draw_dot, sum_values, topological_order
 from autograd.viz import COLOURS, MODULE, GraphTooLarge
@@ -20,17 +19,6 @@ from autograd.viz import COLOURS, MODULE, GraphTooLarge
 @pytest.fixture
 def graphviz() -> ModuleType:
     return require("graphviz")
-
-
-@pytest.fixture
-def dot_program(graphviz: ModuleType) -> str:
-    """Graphviz's `dot`: CI installs it, so there a missing one fails; locally it skips."""
-    path = shutil.which("dot")
-    if path is None:
-        if IN_CI:
-            pytest.fail("Graphviz's dot is not on PATH: CI must install it (make setup)")
-        pytest.skip("Graphviz's dot is not installed (CI installs it)")
-    return path
 
 
 # -- reading the DOT source back ---------------------------------------------------------
