@@ -1,9 +1,10 @@
 """The rule table: every operation's forward on floats and its derivative rule, in one place.
 
 A derivative rule `backward(g, *xs)` returns, for each input x_i, `g * d(out)/d(x_i)`.
-Rules are written with ordinary arithmetic (and `_log`, `_pow` below), so one rule serves
-twice: called with floats it is the fast first-order backward pass; called with Values it
-builds the graph of the derivative, which is what makes `grad(grad(f))` work. Rules marked
+Rules are written with arithmetic and ops (`log`, `power`: given plain numbers an op gives a
+float, given Values a Value), so one rule serves twice: called with floats it is the fast
+first-order backward pass; called with Values it builds the graph of the derivative, which
+is what makes `grad(grad(f))` work. Rules marked
 `uses_output=True` also receive the forward result: `backward(g, out, *xs)`.
 
 Each op is defined with `define_op` (in `autograd.op`), the same function users call to
@@ -23,19 +24,10 @@ from autograd.value import Operand, Value, check_number, leaf
 
 __all__ = ["OPS", "DomainError", "Op", "define_op", "dot", "power", "sum_values"]
 
-# -- helpers that let one rule run on floats and on Values -------------------------------
-
 
 def _data(x: Any) -> float:
+    """The number in `x`, a float or a Value: for the branches a rule takes."""
     return x.data if isinstance(x, Value) else float(x)
-
-
-def _log(x: Any) -> Any:
-    return log(x) if isinstance(x, Value) else _log_forward(x)
-
-
-def _pow(x: Any, exponent: Any) -> Any:
-    return power(x, exponent) if isinstance(x, Value) else _pow_forward(x, exponent)
 
 
 # -- forwards on floats, each raising a DomainError that names the op and the value -------
@@ -90,13 +82,13 @@ def _pow_forward(x: float, y: float) -> float:
 def _pow_backward(g: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
     base = _data(x)
     # 0 ** (0 - 1) is undefined, but the slope of x ** 0 is 0 everywhere.
-    d_base = g * 0.0 if base == 0.0 and _data(y) == 0.0 else g * y * _pow(x, y - 1.0)
+    d_base = g * 0.0 if base == 0.0 and _data(y) == 0.0 else g * y * power(x, y - 1.0)
     if base < 0.0:
         raise DomainError(
             f"the derivative of x ** y with respect to y is undefined for a negative base "
             f"(x = {base!r})"
         )
-    d_exponent = g * 0.0 if base == 0.0 else g * out * _log(x)
+    d_exponent = g * 0.0 if base == 0.0 else g * out * log(x)
     return d_base, d_exponent
 
 
@@ -191,7 +183,7 @@ def _power_by(exponent: float) -> Op:
     else:
 
         def rule(g: Any, x: Any) -> tuple[Any]:
-            return (g * exponent * _pow(x, exponent - 1.0),)
+            return (g * exponent * power(x, exponent - 1.0),)
 
     def forward(x: float) -> float:
         return _pow_forward(x, exponent)

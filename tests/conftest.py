@@ -10,10 +10,13 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from autograd import OPS
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -38,6 +41,15 @@ def require(module: str) -> ModuleType:
     if IN_CI:
         return importlib.import_module(module)
     return pytest.importorskip(module, reason=f"{module} is not installed (CI installs it)")
+
+
+@pytest.fixture(autouse=True)
+def restore_op_table() -> Iterator[None]:
+    """Ops that a test defines with `define_op` leave the global table when it ends."""
+    before = dict(OPS)
+    yield
+    OPS.clear()
+    OPS.update(before)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
 
-from autograd.backward import gradients, grad
+from autograd.backward import grad, gradients
 from autograd.value import Operand, Value, check_number
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
@@ -64,16 +64,18 @@ def gradcheck(
     rows = []
     failed = False
     for i in everything:
-        mismatch = not _close(analytic[i], numeric[i], atol, rtol)
+        backward_off = not _close(by_backward[i], numeric[i], atol, rtol)
+        mismatch = backward_off or not _close(analytic[i], numeric[i], atol, rtol)
         note = ""
-        if not _close(by_backward[i], numeric[i], atol, rtol):
-            mismatch = True
+        if backward_off and by_backward[i] != analytic[i]:
             note = f"  (.backward() gave {by_backward[i]:.10g})"
         failed = failed or mismatch
         rows.append(_row(str(i), point[i], analytic[i], numeric[i], mismatch) + note)
     if failed:
         raise GradcheckError(
-            _report("gradcheck", f, "the gradient", eps, atol, rtol, "input", rows),
+            _report(
+                "gradcheck: the gradient of {} disagrees with", f, eps, atol, rtol, "input", rows
+            ),
             analytic,
             numeric,
         )
@@ -115,8 +117,12 @@ def gradgradcheck(
                 f"on floats it is {on_floats[i]:.10g}  <- differs"
             )
 
+    gradient = grad(f, everything)  # every input a Value, so f may call their methods
     for i in everything:
-        first = grad(f, i)
+
+        def first(*xs: Any, i: int = i) -> Any:
+            return gradient(*xs)[i]
+
         row_analytic = [float(h) for h in grad(first, everything)(*point)]
         for j in everything:
             estimate = _central_difference(lambda xs: float(first(*xs)), point, j, eps)
@@ -128,7 +134,13 @@ def gradgradcheck(
     if failed:
         raise GradcheckError(
             _report(
-                "gradgradcheck", f, "the second derivatives", eps, atol, rtol, "i,j", rows
+                "gradgradcheck: the second derivatives of {} disagree with",
+                f,
+                eps,
+                atol,
+                rtol,
+                "i,j",
+                rows,
             ),
             analytic,
             numeric,
@@ -141,11 +153,10 @@ def gradgradcheck(
 
 def _as_point(inputs: Operand | Sequence[Operand]) -> list[float]:
     """The inputs as floats: a single number or Value stands for a one-element list."""
-    if isinstance(inputs, (Value, numbers.Real)):
-        inputs = [inputs]
+    items = [inputs] if isinstance(inputs, (Value, int, float, numbers.Real)) else inputs
     point = [
         x.data if isinstance(x, Value) else check_number(x, f"gradcheck input {i}")
-        for i, x in enumerate(inputs)
+        for i, x in enumerate(items)
     ]
     if not point:
         raise ValueError("gradcheck needs at least one input")
@@ -206,16 +217,14 @@ def _close(analytic: float, numeric: float, atol: float, rtol: float) -> bool:
 
 def _row(where: str, x: float, analytic: float, numeric: float, mismatch: bool) -> str:
     line = (
-        f"  {where:<6} {x:<20.10g} {analytic:<20.10g} {numeric:<20.10g} "
-        f"{analytic - numeric:<20.3g}"
+        f"  {where:<6} {x:<20.10g} {analytic:<20.10g} {numeric:<20.10g} {analytic - numeric:<20.3g}"
     )
     return line + " <- differs" if mismatch else line.rstrip()
 
 
 def _report(
-    check: str,
+    headline: str,
     f: Callable[..., Any],
-    what: str,
     eps: float,
     atol: float,
     rtol: float,
@@ -226,7 +235,7 @@ def _report(
     header = f"  {where:<6} {'at x':<20} {'analytic':<20} {'numeric':<20} {'difference':<20}"
     return "\n".join(
         [
-            f"{check}: {what} of {name} disagrees with central differences "
+            f"{headline.format(name)} central differences "
             f"(eps={eps:g}, atol={atol:g}, rtol={rtol:g})",
             header.rstrip(),
             *rows,

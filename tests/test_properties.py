@@ -1,0 +1,391 @@
+"""Property tests: the whole rule table and random graphs against independent oracles.
+
+Every op over its domain and random expressions (DAGs, not only trees) are compared with
+central differences, to first and second order, and with PyTorch in float64. The
+strategies themselves are tested too: they stay in each op's domain and shrink well.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from types import ModuleType
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, assume, find, given, settings
+from hypothesis import strategies as st
+
+from autograd import OPS, Op, Value, define_op, power, topological_order
+from autograd.ops import _power_by, _power_of
+from autograd.testing import GradcheckError, gradcheck, gradgradcheck
+from autograd.testing.strategies import (
+    BASES,
+    EXPONENTS,
+    MAX_MAGNITUDE,
+    POWER_BY,
+    POWER_OF,
+    Expression,
+    ExpressionFunction,
+    Step,
+    expressions,
+    mlps,
+    values,
+)
+
+
+def _built_in_names() -> list[str]:
+    """The ops a fresh `import autograd` defines: the built-in table, without the ops that
+    other tests (or this one) define in this process."""
+    code = "import json, autograd; print(json.dumps(list(autograd.OPS)))"
+    names: list[str] = json.loads(subprocess.check_output([sys.executable, "-c", code], text=True))
+    return names
+
+
+BUILT_IN = _built_in_names()
+TABLE = [*BUILT_IN, POWER_BY, POWER_OF]  # the ops random expressions are built from
+# `find` shrinks to a minimal example; a fixed seed keeps that deterministic.
+FIND = settings(database=None, derandomize=True, max_examples=2000)
+
+
+@pytest.fixture
+def user_ops() -> Iterator[Callable[..., Callable[..., Value]]]:
+    """`define_op` for this test only: every op it defines leaves the table afterwards."""
+    defined: list[str] = []
+
+    def define(name: str, *args: Any, **kwargs: Any) -> Callable[..., Value]:
+        defined.append(name)
+        return define_op(name, *args, **kwargs)
+
+    yield define
+    for name in defined:
+        OPS.pop(name, None)
+
+
+# -- every op of the table over its domain -------------------------------------------------
+
+
+def _single_ops() -> list[tuple[str, Op, Callable[..., Value]]]:
+    """(id, op, function applying it) for every built-in op and every power constant."""
+    cases = [(name, OPS[name], OPS[name].apply) for name in BUILT_IN]
+    for c in EXPONENTS:
+        cases.append((f"x**{c:g}", _power_by(c), lambda x, c=c: power(x, c)))
+    for c in BASES:
+        cases.append((f"{c:g}**x", _power_of(c), lambda x, c=c: power(c, x)))
+    return cases
+
+
+SINGLE_OPS = _single_ops()
+
+
+@st.composite
+def points(draw: st.DrawFn, op: Op) -> list[float]:
+    """Inputs where `op` is smooth and its result moderate; variadic ops get 1 to 5."""
+    n = op.arity if op.arity is not None else draw(st.integers(1, 5))
+    # A mix of wide and narrow ranges, so that narrow domains (x ** y: x > 0.1) are hit often.
+    scale = draw(st.sampled_from([10.0, 3.0, 1.0]))
+    point = [draw(st.floats(-scale, scale, allow_nan=False)) for _ in range(n)]
+    assume(op.smooth is None or op.smooth(*point))
+    try:
+        out = op.forward(*point)
+    except ValueError:  # DomainError: outside the op's domain despite `smooth`
+        assume(False)
+    assume(abs(out) <= 1e4)
+    return point
+
+
+@pytest.mark.parametrize(
+    ("op", "apply"), [c[1:] for c in SINGLE_OPS], ids=[c[0] for c in SINGLE_OPS]
+)
+@given(data=st.data())
+def test_every_op_against_central_differences(
+    op: Op, apply: Callable[..., Value], data: st.DataObject
+) -> None:
+    point = data.draw(points(op), label="point")
+    assert gradcheck(apply, point)
+    assert gradgradcheck(apply, point)
+
+
+def test_the_parametrization_covers_the_table() -> None:
+    covered = {case[1].name for case in SINGLE_OPS}
+    assert set(BUILT_IN) <= covered
+    assert len(SINGLE_OPS) == len(BUILT_IN) + len(EXPONENTS) + len(BASES)
+
+
+# -- random expressions ----------------------------------------------------------------------
+
+
+@given(expressions(n_inputs=3, max_depth=4, ops=TABLE))
+def test_random_expressions_against_central_differences(expression: Expression) -> None:
+    assert gradcheck(*expression)
+
+
+@given(expressions(n_inputs=2, max_depth=3, ops=TABLE))
+def test_second_derivatives_of_random_expressions(expression: Expression) -> None:
+    assert gradgradcheck(*expression)
+
+
+TORCH_OPS: dict[str, Callable[..., Any]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "**": lambda a, b: a**b,
+    POWER_BY: lambda a, c: a**c,
+    POWER_OF: lambda c, a: c**a,
+    "neg": lambda a: -a,
+    "identity": lambda a: a,
+    "exp": lambda a: a.exp(),
+    "log": lambda a: a.log(),
+    "tanh": lambda a: a.tanh(),
+    "sigmoid": lambda a: a.sigmoid(),
+    "relu": lambda a: a.relu(),
+    "abs": lambda a: a.abs(),
+    "sum": lambda *xs: sum(xs[1:], xs[0]),
+    "dot": lambda *xs: sum(
+        (xs[i] * xs[len(xs) // 2 + i] for i in range(len(xs) // 2)),
+        xs[-1] if len(xs) % 2 else 0.0 * xs[0],
+    ),
+}
+
+
+def _run_in_torch(function: ExpressionFunction, xs: Sequence[Any]) -> Any:
+    nodes: list[Any] = list(xs)
+    for step in function.steps:
+        nodes.append(
+            TORCH_OPS[step.op](*[nodes[a] if isinstance(a, int) else a for a in step.args])
+        )
+    return nodes[-1]
+
+
+def test_the_torch_translation_covers_the_table() -> None:
+    assert set(TABLE) <= set(TORCH_OPS)
+
+
+@pytest.mark.torch
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(expressions(n_inputs=3, max_depth=4, ops=TABLE))
+def test_random_expressions_against_torch(torch: ModuleType, expression: Expression) -> None:
+    function, point = expression
+    xs = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in point]
+    out = _run_in_torch(function, xs)
+    firsts = torch.autograd.grad(out, xs, create_graph=True, allow_unused=True)
+
+    ours = function(*[Value(x) for x in point])
+    assert ours.data == pytest.approx(out.item(), rel=1e-12, abs=1e-12)
+    everything = tuple(range(len(point)))
+    from autograd import grad
+
+    gradient = grad(function, everything)
+    for i, first in enumerate(firsts):
+        expected = 0.0 if first is None else first.item()
+        assert gradient(*point)[i] == pytest.approx(expected, rel=1e-9, abs=1e-10), f"d/dx{i}"
+        if first is None or not first.requires_grad:
+            seconds: Sequence[Any] = [None] * len(xs)
+        else:
+            seconds = torch.autograd.grad(first, xs, retain_graph=True, allow_unused=True)
+        hessian_row = grad(lambda *v, i=i: gradient(*v)[i], everything)(*point)
+        for j, second in enumerate(seconds):
+            expected = 0.0 if second is None else second.item()
+            assert hessian_row[j] == pytest.approx(expected, rel=1e-8, abs=1e-9), f"d2/dx{i}dx{j}"
+
+
+def test_user_ops_join_random_expressions(user_ops: Callable[..., Any]) -> None:
+    user_ops(
+        "test_props_sqrt",
+        math.sqrt,
+        lambda g, out, x: (g * 0.5 / out,),
+        uses_output=True,
+        smooth=lambda x: x > 0.1,  # sqrt' has a pole at 0
+    )
+
+    @given(expressions(n_inputs=2, max_depth=3, ops=["-", "*", "test_props_sqrt"]))
+    def check(expression: Expression) -> None:
+        assert gradcheck(*expression)
+        assert gradgradcheck(*expression)
+
+    check()
+    # With ops=None, user-defined ops are drawn too.
+    found = find(
+        expressions(n_inputs=1, max_depth=2),
+        lambda e: any(step.op == "test_props_sqrt" for step in e.function.steps),
+        settings=FIND,
+    )
+    assert [step.op for step in found.function.steps] == ["test_props_sqrt"]
+
+
+# -- DAGs: reused subexpressions -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: (lambda y: y * y + y)(x * x),
+        lambda x, y: (lambda s: s.log() / s + s.tanh() * s)(x * x + y * y + 1),
+        lambda x: (lambda a: (lambda b: b * a + b.exp())(a.sigmoid() * a))(x.tanh()),
+        lambda x, y: (lambda d: d * d * d - d / (2 + d * d))(x - y),
+        lambda x: sum([x] * 7, x * 0) * x,  # one node used seven times by the next ones
+    ],
+)
+def test_shared_subexpressions(f: Callable[..., Any]) -> None:
+    point = [0.6, -0.9][: f.__code__.co_argcount]
+    assert gradcheck(f, point)
+    assert gradgradcheck(f, point)
+
+
+def _reuses(function: ExpressionFunction) -> bool:
+    refs = [a for step in function.steps for a in step.args if isinstance(a, int)]
+    return len(refs) != len(set(refs))
+
+
+def test_expressions_include_dags() -> None:
+    found = find(
+        expressions(n_inputs=2, max_depth=3, ops=TABLE),
+        lambda e: _reuses(e.function) and len(e.function.steps) >= 3,
+        settings=FIND,
+    )
+    assert gradcheck(*found)
+
+
+@given(expressions(n_inputs=2, max_depth=4, ops=TABLE))
+def test_dag_expressions_against_central_differences(expression: Expression) -> None:
+    assume(_reuses(expression.function))
+    assert gradcheck(*expression)
+
+
+# -- the strategies keep their promises ------------------------------------------------------
+
+
+@given(expressions(n_inputs=3, max_depth=3, ops=TABLE))
+def test_expressions_stay_inside_every_domain(expression: Expression) -> None:
+    function, point = expression
+    assert 1 <= len(function.steps) <= 6
+    out = function(*[Value(x) for x in point])
+    nodes = topological_order(out)
+    depth: dict[Value, int] = {}
+    for node in nodes:
+        depth[node] = 1 + max((depth[p] for p in node.parents), default=-1)
+        assert abs(node.data) <= MAX_MAGNITUDE
+        if node.op in OPS and OPS[node.op].smooth is not None:
+            smooth = OPS[node.op].smooth
+            assert smooth is not None and smooth(*[p.data for p in node.parents]), node
+    assert depth[out] <= 3 + 1  # a constant of a power family counts as one leaf more
+    assert {step.op for step in function.steps} <= set(TABLE)
+
+
+@pytest.mark.parametrize(
+    ("wanted", "steps"),
+    [
+        ("log", ["log"]),
+        ("relu", ["relu"]),
+        ("/", ["/"]),
+    ],
+)
+def test_expressions_shrink_to_one_step(wanted: str, steps: list[str]) -> None:
+    found = find(
+        expressions(n_inputs=2, max_depth=4, ops=TABLE),
+        lambda e: any(step.op == wanted for step in e.function.steps),
+        settings=FIND,
+    )
+    assert [step.op for step in found.function.steps] == steps
+
+
+def test_a_wrong_rule_hidden_in_random_expressions_is_found_and_shrunk(
+    user_ops: Callable[..., Any],
+) -> None:
+    # Right everywhere except for x > 1, where it is off by 10 %: a bug a fixed test
+    # point could miss. Hypothesis finds it and shrinks the graph around it.
+    user_ops(
+        "test_props_subtle",
+        lambda x: x * x,
+        lambda g, x: (g * 2 * x * (1.1 if x > 1 else 1.0),),
+    )
+
+    def fails(expression: Expression) -> bool:
+        try:
+            gradcheck(*expression)
+        except GradcheckError:
+            return True
+        return False
+
+    found = find(
+        expressions(n_inputs=2, max_depth=4, ops=[*TABLE, "test_props_subtle"]),
+        fails,
+        settings=FIND,
+    )
+    assert len(found.function.steps) <= 2
+    assert "test_props_subtle" in repr(found.function)
+
+
+def test_expression_repr_is_the_program() -> None:
+    function = ExpressionFunction(
+        2,
+        [
+            Step("*", (0, 1)),
+            Step("log", (2,)),
+            Step(POWER_BY, (3, 2.0)),
+            Step(POWER_OF, (0.5, 2)),
+            Step("dot", (4, 5, 0)),
+            Step("neg", (6,)),
+        ],
+        {name: OPS[name] for name in ("*", "log", "dot", "neg")},
+    )
+    assert repr(function) == (
+        "f(x0, x1): v1 = x0 * x1; v2 = log(v1); v3 = v2 ** 2.0; v4 = 0.5 ** v1; "
+        "v5 = dot(v3, v4, x0); v6 = -v5; return v6"
+    )
+    x0, x1 = 1.5, 2.0
+    v1 = x0 * x1
+    v3 = math.log(v1) ** 2
+    expected = -(v3 * 0.5**v1 + x0)
+    assert function(Value(x0), Value(x1)).data == pytest.approx(expected, rel=1e-15)
+    assert gradcheck(function, [x0, x1])
+    with pytest.raises(TypeError, match="takes 2 inputs"):
+        function(Value(1.0))
+
+
+def test_expressions_reject_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="n_inputs"):
+        expressions(n_inputs=0)
+    with pytest.raises(ValueError, match="max_depth"):
+        expressions(max_depth=0)
+    with pytest.raises(ValueError, match=r"unknown ops.*nope"):
+        expressions(ops=["+", "nope"])
+    with pytest.raises(TypeError, match="list of op names"):
+        expressions(ops="+")
+    with pytest.raises(ValueError, match="at least one op"):
+        expressions(ops=[])
+
+
+@given(values(-2.0, 2.0))
+def test_values_are_fresh_leaves_in_range(x: Value) -> None:
+    assert isinstance(x, Value) and x.is_leaf and x.grad == 0.0
+    assert -2.0 <= x.data <= 2.0
+
+
+# -- networks ------------------------------------------------------------------------------
+
+
+@given(mlps())
+def test_mlps_against_central_differences(network: Any) -> None:
+    assert gradcheck(network.function, network.inputs)
+
+
+@given(mlps(max_inputs=2, max_hidden=3))
+def test_mlp_parameter_gradients_against_central_differences(network: Any) -> None:
+    model, point = network
+    model(list(point)).backward()
+    parameters = model.parameters()
+    analytic = [p.grad for p in parameters]
+    eps = 1e-6
+    for p, expected in zip(parameters, analytic):
+        original = p.data
+        p.data = original + eps
+        up = model(list(point)).data
+        p.data = original - eps
+        down = model(list(point)).data
+        p.data = original
+        assert expected == pytest.approx((up - down) / (2 * eps), rel=1e-3, abs=1e-5)
