@@ -63,11 +63,10 @@ bench: setup
 	$(BIN)/python -m pip install --quiet micrograd==0.1.0
 	$(BIN)/python -m tests.benchmarks
 
-# Without timing records and with coalesced streams, re-running gives identical files.
+# Without per-cell timing records, re-running changes a notebook only where its outputs do.
 notebooks: setup
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-		--ExecutePreprocessor.record_timing=False --ExecutePreprocessor.coalesce_streams=True \
-		notebooks/*.ipynb
+		--ExecutePreprocessor.record_timing=False notebooks/*.ipynb
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis glassgrad-demo

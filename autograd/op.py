@@ -52,7 +52,7 @@ class Op:
 OPS: dict[str, Op] = {}
 """Every named operation, built-in and user-defined, by name."""
 
-_BUILT_IN: set[str] = set()
+_BUILT_IN: dict[str, None] = {}  # an ordered set: the names, in table order
 
 
 def define_op(
@@ -91,7 +91,7 @@ def define_op(
 
 def mark_built_in() -> None:
     """Freeze the names defined so far (the built-in table) against redefinition."""
-    _BUILT_IN.update(OPS)
+    _BUILT_IN.update(dict.fromkeys(OPS))
 
 
 def _checked_rule(

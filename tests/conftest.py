@@ -10,15 +10,19 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import ModuleType
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from autograd import OPS
+from autograd import OPS, Value, define_op
+from autograd.op import _BUILT_IN
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+BUILT_IN_OPS = list(_BUILT_IN)
+"""The names of the built-in table, in order, without any op a test defines."""
 
 settings.register_profile(
     "ci",
@@ -50,6 +54,12 @@ def restore_op_table() -> Iterator[None]:
     yield
     OPS.clear()
     OPS.update(before)
+
+
+@pytest.fixture
+def user_ops() -> Callable[..., Callable[..., Value]]:
+    """`define_op` for this test only: `restore_op_table` removes what it defines."""
+    return define_op
 
 
 @pytest.fixture

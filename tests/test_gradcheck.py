@@ -12,32 +12,18 @@ import math
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import autograd
-from autograd import OPS, Op, Value, define_op, grad
+from autograd import OPS, Op, Value, grad
 from autograd.ops import _power_by, _power_of
 from autograd.testing import GradcheckError, gradcheck, gradgradcheck
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-
-
-@pytest.fixture
-def user_ops() -> Iterator[Callable[..., Callable[..., Value]]]:
-    """`define_op` for this test only: every op it defines leaves the table afterwards."""
-    defined: list[str] = []
-
-    def define(name: str, *args: Any, **kwargs: Any) -> Callable[..., Value]:
-        defined.append(name)
-        return define_op(name, *args, **kwargs)
-
-    yield define
-    for name in defined:
-        OPS.pop(name, None)
 
 
 # -- right rules pass ----------------------------------------------------------------------

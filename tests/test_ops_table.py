@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import functools
 import inspect
-import json
 import math
-import subprocess
-import sys
 from collections.abc import Callable
 from fractions import Fraction
 from types import ModuleType
 from typing import Any
 
 import pytest
+from conftest import BUILT_IN_OPS
 
 from autograd import (
     OPS,
@@ -82,13 +80,7 @@ def test_the_empty_sum_is_a_zero_leaf() -> None:
     assert sum_values([]).data + sum_values([Value(2.0)]).data == 2.0
 
 
-def _built_in_names() -> list[str]:
-    code = "import json, autograd; print(json.dumps(list(autograd.OPS)))"
-    names: list[str] = json.loads(subprocess.check_output([sys.executable, "-c", code], text=True))
-    return names
-
-
-BUILT_IN = _built_in_names()
+BUILT_IN = BUILT_IN_OPS
 
 
 def _inputs_for(name: str) -> list[Value]:

@@ -7,19 +7,17 @@ strategies themselves are tested too: they stay in each op's domain and shrink w
 
 from __future__ import annotations
 
-import json
 import math
-import subprocess
-import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
 
 import pytest
+from conftest import BUILT_IN_OPS
 from hypothesis import HealthCheck, assume, find, given, settings
 from hypothesis import strategies as st
 
-from autograd import OPS, Op, Value, define_op, power, topological_order
+from autograd import OPS, Op, Value, power, topological_order
 from autograd.ops import _power_by, _power_of
 from autograd.testing import GradcheckError, gradcheck, gradgradcheck
 from autograd.testing.strategies import (
@@ -36,33 +34,10 @@ from autograd.testing.strategies import (
     values,
 )
 
-
-def _built_in_names() -> list[str]:
-    """The ops a fresh `import autograd` defines: the built-in table, without the ops that
-    other tests (or this one) define in this process."""
-    code = "import json, autograd; print(json.dumps(list(autograd.OPS)))"
-    names: list[str] = json.loads(subprocess.check_output([sys.executable, "-c", code], text=True))
-    return names
-
-
-BUILT_IN = _built_in_names()
+BUILT_IN = BUILT_IN_OPS
 TABLE = [*BUILT_IN, POWER_BY, POWER_OF]  # the ops random expressions are built from
 # `find` shrinks to a minimal example; a fixed seed keeps that deterministic.
 FIND = settings(database=None, derandomize=True, max_examples=2000)
-
-
-@pytest.fixture
-def user_ops() -> Iterator[Callable[..., Callable[..., Value]]]:
-    """`define_op` for this test only: every op it defines leaves the table afterwards."""
-    defined: list[str] = []
-
-    def define(name: str, *args: Any, **kwargs: Any) -> Callable[..., Value]:
-        defined.append(name)
-        return define_op(name, *args, **kwargs)
-
-    yield define
-    for name in defined:
-        OPS.pop(name, None)
 
 
 # -- every op of the table over its domain -------------------------------------------------
