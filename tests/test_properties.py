@@ -133,7 +133,7 @@ def _run_in_torch(function: ExpressionFunction, xs: Sequence[Any]) -> Any:
         nodes.append(
             TORCH_OPS[step.op](*[nodes[a] if isinstance(a, int) else a for a in step.args])
         )
-    return nodes[-1]
+    return sum(nodes[k] for k in function.outputs[1:]) + nodes[function.outputs[0]]
 
 
 def test_the_torch_translation_covers_the_table() -> None:
@@ -241,13 +241,16 @@ def test_expressions_stay_inside_every_domain(expression: Expression) -> None:
     out = function(*[Value(x) for x in point])
     nodes = topological_order(out)
     depth: dict[Value, int] = {}
+    summed = len(function.outputs) > 1  # then `out` is the sum of the unused steps
     for node in nodes:
         depth[node] = 1 + max((depth[p] for p in node.parents), default=-1)
-        assert abs(node.data) <= MAX_MAGNITUDE
+        if node is not out or not summed:
+            assert abs(node.data) <= MAX_MAGNITUDE
         if node.op in OPS and OPS[node.op].smooth is not None:
             smooth = OPS[node.op].smooth
             assert smooth is not None and smooth(*[p.data for p in node.parents]), node
-    assert depth[out] <= 3 + 1  # a constant of a power family counts as one leaf more
+    # a constant of a power family counts as one leaf more; the sum as one node more
+    assert depth[out] <= 3 + 1 + summed
     assert {step.op for step in function.steps} <= set(TABLE)
 
 
@@ -291,7 +294,9 @@ def test_a_wrong_rule_hidden_in_random_expressions_is_found_and_shrunk(
         fails,
         settings=FIND,
     )
-    assert len(found.function.steps) <= 2
+    # Small: one step to get past x = 1, the op itself, and at most one more whose result
+    # is summed into the value (no step is dead, so the shrinker cannot drop it for free).
+    assert len(found.function.steps) <= 3
     assert "test_props_subtle" in repr(found.function)
 
 
@@ -364,3 +369,27 @@ def test_mlp_parameter_gradients_against_central_differences(network: Any) -> No
         down = model(list(point)).data
         p.data = original
         assert expected == pytest.approx((up - down) / (2 * eps), rel=1e-3, abs=1e-5)
+
+
+def test_steps_no_later_step_uses_are_summed_into_the_value() -> None:
+    function = ExpressionFunction(
+        1,
+        [Step("exp", (0,)), Step("log", (0,)), Step("*", (2, 0))],  # v1 is used by nothing
+        {name: OPS[name] for name in ("exp", "log", "*")},
+    )
+    assert function.outputs == (1, 3)
+    assert repr(function) == "f(x0): v1 = exp(x0); v2 = log(x0); v3 = v2 * x0; return v1 + v3"
+    x0 = 1.7
+    assert function(Value(x0)).data == pytest.approx(math.exp(x0) + math.log(x0) * x0)
+    assert gradcheck(function, [x0])
+
+
+@given(expressions(n_inputs=2, max_depth=3, ops=TABLE))
+def test_every_step_reaches_the_value(expression: Expression) -> None:
+    function, point = expression
+    inputs = [Value(x) for x in point]
+    out = function(*inputs)
+    reached = set(topological_order(out))
+    step_nodes = [node for node in reached if node.op and node is not out]
+    # every step made one node (a sum of several outputs adds the one `out` node)
+    assert len(step_nodes) + (len(function.outputs) == 1) == len(function.steps)

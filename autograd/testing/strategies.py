@@ -30,7 +30,7 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess by 
     ) from error
 
 from autograd.backward import topological_order
-from autograd.ops import OPS, Op, _power_by, _power_of, power
+from autograd.ops import OPS, Op, _power_by, _power_of, power, sum_values
 from autograd.value import Value
 
 __all__ = [
@@ -80,18 +80,23 @@ class Step(NamedTuple):
 
 
 class ExpressionFunction:
-    """A function of `n_inputs` Values computed by `steps`; its value is the last step's.
+    """A function of `n_inputs` Values computed by `steps`.
 
     A node may be used by several later steps, so the graph is a DAG, not only a tree.
+    The value is the sum of the `outputs`, the steps that no later step uses (the last
+    step, and any other left over), so that every step reaches the value and is checked.
     Its repr is the program, one assignment per step.
     """
 
-    __slots__ = ("n_inputs", "ops", "steps")
+    __slots__ = ("n_inputs", "ops", "outputs", "steps")
 
     def __init__(self, n_inputs: int, steps: Sequence[Step], ops: dict[str, Op]) -> None:
         self.n_inputs = n_inputs
         self.steps = tuple(steps)
         self.ops = ops
+        used = {a for step in self.steps for a in step.args if isinstance(a, int)}
+        last = n_inputs + len(self.steps) - 1
+        self.outputs = (*(k for k in range(n_inputs, last) if k not in used), last)
 
     def __call__(self, *xs: Any) -> Any:
         if len(xs) != self.n_inputs:
@@ -103,7 +108,9 @@ class ExpressionFunction:
                 nodes.append(power(args[0], args[1]))
             else:
                 nodes.append(self.ops[step.op].apply(*args))
-        return nodes[-1]
+        if len(self.outputs) == 1:
+            return nodes[self.outputs[0]]
+        return sum_values([nodes[k] for k in self.outputs])
 
     def __repr__(self) -> str:
         names = [f"x{i}" for i in range(self.n_inputs)]
@@ -112,7 +119,7 @@ class ExpressionFunction:
         for k, step in enumerate(self.steps):
             args = [names[a] if isinstance(a, int) else repr(a) for a in step.args]
             lines.append(f"{names[self.n_inputs + k]} = {_format(step.op, args)}")
-        lines.append(f"return {names[-1]}")
+        lines.append(f"return {' + '.join(names[k] for k in self.outputs)}")
         return f"f({', '.join(names[: self.n_inputs])}): {'; '.join(lines)}"
 
 
@@ -136,10 +143,11 @@ def expressions(
     `ops` names the ops to use (`POWER_BY` and `POWER_OF` for x ** c and c ** x); None
     means every op in the table when `expressions()` is called, user-defined ops included,
     and both power families. Inputs lie in [min_value, max_value]; the expression's value
-    is its last step's. The graph is built bottom-up with the data known, and an op is
-    applied only where its `smooth` predicate holds, its forward succeeds and the result is
-    at most `MAX_MAGNITUDE`: log of something positive, no division by near-zero, relu away
-    from 0. Later steps prefer recent nodes and may reuse any node, so expressions are DAGs.
+    is the sum of the steps no later step uses, so every step counts. The graph is built
+    bottom-up with the data known, and an op is applied only where its `smooth` predicate
+    holds, its forward succeeds and the result is at most `MAX_MAGNITUDE`: log of something
+    positive, no division by near-zero, relu away from 0. Later steps prefer recent nodes
+    and may reuse any node, so expressions are DAGs.
     Failures shrink towards few steps, ops early in `ops`, and inputs of 1.0.
     """
     if not isinstance(n_inputs, int) or n_inputs < 1:
