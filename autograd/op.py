@@ -143,13 +143,8 @@ def _make_apply(op: Op) -> Callable[..., Value]:
     new = object.__new__
     grad_enabled = is_grad_enabled
 
-    def on_numbers(*xs: Operand) -> float:
-        """Plain numbers in, a plain float out: no graph, the same checks.
-
-        This is what lets a derivative rule call other ops (`g * cos(x)`) and run on
-        floats in the first-order pass as well as on Values for higher orders.
-        """
-        args = [check_number(x, f"{name} input") for x in xs]
+    def compute(args: list[float]) -> float:
+        """The forward on floats, refused unless it is a finite real number."""
         try:
             data = forward(*args)
         except (ArithmeticError, ValueError) as error:
@@ -157,6 +152,14 @@ def _make_apply(op: Op) -> Callable[..., Value]:
         if type(data) is not float or not -_INF < data < _INF:
             data = _checked(name, data, args)
         return data
+
+    def on_numbers(*xs: Operand) -> float:
+        """Plain numbers in, a plain float out: no graph, the same checks.
+
+        This is what lets a derivative rule call other ops (`g * cos(x)`) and run on
+        floats in the first-order pass as well as on Values for higher orders.
+        """
+        return compute([check_number(x, f"{name} input") for x in xs])
 
     if op.arity == 1:
 
@@ -222,14 +225,7 @@ def _make_apply(op: Op) -> Callable[..., Value]:
                 return on_numbers(*xs)
             else:
                 inputs = tuple(map(as_value, xs))
-            args = [x.data for x in inputs]
-            try:
-                data = forward(*args)
-            except (ArithmeticError, ValueError) as error:
-                raise _failed(name, args, error) from None
-            if type(data) is not float or not -_INF < data < _INF:
-                data = _checked(name, data, args)
-            return node(data, op, inputs)
+            return node(compute([x.data for x in inputs]), op, inputs)
 
     apply.__name__ = apply.__qualname__ = name if name.isidentifier() else "apply"
     apply.__doc__ = f"Apply the op {name!r} to Values or numbers."
