@@ -63,7 +63,7 @@ def backward(root: Value) -> None:
 def _propagate(order: list[Value]) -> None:
     """Push each node's `.grad` to its parents, outputs first (floats only)."""
     for node in reversed(order):
-        op = node._op
+        op = node._rule
         if op is None:
             continue
         g = node.grad
@@ -93,6 +93,22 @@ def _propagate(order: list[Value]) -> None:
             parent.grad += grad
 
 
+def apply_rule_once(node: Value) -> None:
+    """One step of backpropagation by hand: add `node.grad * d(node)/d(parent)` to each parent.
+
+    This is `node._backward()`, micrograd's per-node step; a leaf has nothing to do.
+    """
+    rule = node._rule
+    if rule is None:
+        return
+    parents = node._parents
+    inputs = [parent.data for parent in parents]
+    g = node.grad
+    grads = rule.backward(g, node.data, *inputs) if rule.uses_output else rule.backward(g, *inputs)
+    for parent, grad in zip(parents, grads):
+        parent.grad += grad
+
+
 def gradients(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) -> list[Any]:
     """d(output)/d(x) for each x in `inputs`, without touching any `.grad`.
 
@@ -111,10 +127,15 @@ def gradients(output: Value, inputs: Sequence[Value], *, create_graph: bool = Fa
 
     grads: dict[Value, Any] = {output: leaf(1.0) if create_graph else 1.0}
     for node in reversed(order):
-        op = node._op
+        op = node._rule
         g = grads.get(node)
         if op is None or g is None or node not in on_path:
             continue
+        if op.hand_written:
+            raise TypeError(
+                f"grad() and gradients() cannot go through the node {node.op!r}: its rule is a "
+                "hand-written _backward that only backward() can run"
+            )
         parents = node._parents
         args: list[Any] = list(parents) if create_graph else [p.data for p in parents]
         out: Any = node if create_graph else node.data

@@ -11,7 +11,7 @@ import inspect
 import math
 from collections.abc import Callable, Sequence
 from itertools import repeat
-from typing import Any
+from typing import Any, ClassVar
 
 from autograd.mode import is_grad_enabled
 from autograd.value import Operand, Value, as_value, check_number, node
@@ -27,6 +27,9 @@ class Op:
     """One row of the rule table: a named forward function and its derivative rule."""
 
     __slots__ = ("apply", "arity", "backward", "forward", "name", "smooth", "uses_output")
+
+    hand_written: ClassVar[bool] = False
+    """True for the rule of a node built micrograd's way (see `HandWrittenRule`)."""
 
     def __init__(
         self,
@@ -47,6 +50,40 @@ class Op:
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
+
+
+class HandWrittenRule(Op):
+    """The rule of a node built micrograd's way, `Value(data, _children, _op)`.
+
+    Its derivative is whatever function was assigned to the node's `_backward` (which adds
+    into the parents' grads itself, as micrograd's closures do); until one is assigned the
+    node has no rule, and `backward()` through it says so.
+    """
+
+    __slots__ = ()
+    hand_written = True
+
+    def __init__(self, name: str, step: Callable[[], None] | None = None) -> None:
+        def run(g: Any, *inputs: Any) -> tuple[float, ...]:
+            if step is None:
+                raise TypeError(
+                    f"the node {name or '(unnamed)'!r} was made by Value(data, _children, _op) "
+                    "and has no derivative rule: assign its _backward, or compute it with "
+                    "operators (a + b, a.tanh(), ...)"
+                )
+            step()  # adds into the parents' grads itself
+            return (0.0,) * len(inputs)
+
+        def apply(*xs: Any) -> Any:
+            raise TypeError(f"{name!r} was written by hand for one node and cannot be applied")
+
+        self.name = name
+        self.forward = apply
+        self.backward = run
+        self.uses_output = False
+        self.arity = None
+        self.smooth = None
+        self.apply = apply
 
 
 OPS: dict[str, Op] = {}
@@ -178,10 +215,10 @@ def _make_apply(op: Op) -> Callable[..., Value]:
             result.grad = 0.0
             result.label = ""
             if grad_enabled():
-                result._op = op
+                result._rule = op
                 result._parents = (x,)
             else:
-                result._op = None
+                result._rule = None
                 result._parents = ()
             return result
 
@@ -205,10 +242,10 @@ def _make_apply(op: Op) -> Callable[..., Value]:
             result.grad = 0.0
             result.label = ""
             if grad_enabled():
-                result._op = op
+                result._rule = op
                 result._parents = (x, y)
             else:
-                result._op = None
+                result._rule = None
                 result._parents = ()
             return result
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Union
 
 from autograd.mode import is_grad_enabled
@@ -46,29 +46,58 @@ class Value:
     Equality and hashing are by identity, so Values can live in sets and dicts.
     """
 
-    __slots__ = ("__weakref__", "_op", "_parents", "data", "grad", "label")
+    __slots__ = ("__weakref__", "_parents", "_rule", "data", "grad", "label")
 
     data: float
     grad: float
     label: str
-    _op: Op | None
+    _rule: Op | None  # the row of the rule table that made this node; None for a leaf
     _parents: tuple[Value, ...]
 
-    def __init__(self, data: Number, label: str = "") -> None:
+    def __init__(
+        self,
+        data: Number,
+        _children: Iterable[Value] | str = (),
+        _op: str = "",
+        label: str = "",
+    ) -> None:
+        # micrograd's constructor form, Value(data, _children, _op, label), is accepted as is;
+        # a str in second place is glassgrad's older positional label, Value(2.0, "w").
+        if isinstance(_children, str):
+            label = label or _children
+            _children = ()
         self.data = check_number(data)
         self.grad = 0.0
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}")
+        if not isinstance(_op, str):
+            raise TypeError(f"_op must be a str (the op's name), got {type(_op).__name__}")
         self.label = label
-        self._op = None
-        self._parents = ()
+        parents = tuple(_children)
+        for parent in parents:
+            if not isinstance(parent, Value):
+                raise TypeError(f"_children must be Values, got {type(parent).__name__}")
+        self._parents = parents
+        if parents:
+            from autograd.op import HandWrittenRule  # the micrograd form only: off the hot path
+
+            self._rule = HandWrittenRule(_op)
+        elif _op:
+            raise ValueError(f"_op={_op!r} names an operation, but no _children were given")
+        else:
+            self._rule = None
 
     # -- what produced this node -------------------------------------------------------
 
     @property
     def op(self) -> str:
         """The name of the operation that produced this node ('' for a leaf)."""
-        return "" if self._op is None else self._op.name
+        return "" if self._rule is None else self._rule.name
+
+    @property
+    def _op(self) -> str:
+        """micrograd's name for `op`: the operation's name as a str, '' for a leaf."""
+        return "" if self._rule is None else self._rule.name
 
     @property
     def parents(self) -> tuple[Value, ...]:
@@ -78,17 +107,39 @@ class Value:
     @property
     def is_leaf(self) -> bool:
         """True for a Value made directly rather than by an operation."""
-        return self._op is None
+        return self._rule is None
 
     @property
     def _prev(self) -> set[Value]:
         """micrograd's name for the parents, so its drawing code runs unchanged."""
         return set(self._parents)
 
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """micrograd's per-node step: adds `self.grad * d(self)/d(parent)` to each parent's grad.
+
+        Calling it node by node, outputs first, is backpropagation by hand (what `backward()`
+        does in one call). A leaf's does nothing. Assigning a function replaces this node's
+        rule, for `backward()` too, as micrograd's hand-written closures do.
+        """
+        from autograd.backward import apply_rule_once
+
+        return lambda: apply_rule_once(self)
+
+    @_backward.setter
+    def _backward(self, step: Callable[[], None]) -> None:
+        if not callable(step):
+            raise TypeError(f"_backward must be a function of no arguments, got {step!r}")
+        from autograd.op import HandWrittenRule
+
+        if not self._parents:
+            raise ValueError("a leaf has no rule to replace: _backward is for a node with parents")
+        self._rule = HandWrittenRule(self.op, step)
+
     def __repr__(self) -> str:
         parts = [f"data={self.data:.6g}", f"grad={self.grad:.6g}"]
-        if self._op is not None:
-            parts.append(f"op={self._op.name!r}")
+        if self._rule is not None:
+            parts.append(f"op={self._rule.name!r}")
         if self.label:
             parts.append(f"label={self.label!r}")
         return f"Value({', '.join(parts)})"
@@ -206,7 +257,7 @@ def leaf(data: float, label: str = "") -> Value:
     node.data = data
     node.grad = 0.0
     node.label = label
-    node._op = None
+    node._rule = None
     node._parents = ()
     return node
 
@@ -218,10 +269,10 @@ def node(data: float, op: Op, parents: tuple[Value, ...]) -> Value:
     result.grad = 0.0
     result.label = ""
     if is_grad_enabled():
-        result._op = op
+        result._rule = op
         result._parents = parents
     else:
-        result._op = None
+        result._rule = None
         result._parents = ()
     return result
 

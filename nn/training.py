@@ -16,6 +16,7 @@ from typing import Any
 
 from autograd import Value, no_grad
 from nn import losses
+from nn.callbacks import Callback, ProgressBar, TrainingRun, as_callbacks
 from nn.data import batches, kfold
 from nn.module import Module
 from nn.optim import Optimizer
@@ -176,26 +177,18 @@ def _loss_value(loss: Loss, predictions: list[Any], targets: Sequence[Any]) -> f
     return result.data
 
 
-class _Progress:
-    """A tqdm bar over epochs when tqdm is installed and wanted; otherwise silent."""
-
-    def __init__(self, epochs: int, enabled: bool) -> None:
-        self.bar: Any = None
-        if enabled:
-            try:
-                from tqdm.auto import tqdm
-            except ImportError:
-                return
-            self.bar = tqdm(total=epochs, desc="fit", unit="epoch")
-
-    def update(self, scores: dict[str, float]) -> None:
-        if self.bar is not None:
-            self.bar.set_postfix({name: f"{value:.4g}" for name, value in scores.items()})
-            self.bar.update(1)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+def _train_batch(
+    model: Module, loss: Loss, optimizer: Optimizer, X_batch: list[Any], y_batch: list[Any]
+) -> tuple[float, list[Any]]:
+    """One step: zero the gradients, predict, loss, backward, optimizer step."""
+    optimizer.zero_grad()
+    predictions = [model(x) for x in X_batch]
+    value = loss(predictions, y_batch)
+    if not isinstance(value, Value):
+        raise TypeError(f"the loss must return a Value, got {type(value).__name__}")
+    value.backward()
+    optimizer.step()
+    return value.data, predictions
 
 
 def fit(
@@ -213,7 +206,7 @@ def fit(
     seed: int | random.Random | None = None,
     shuffle: bool = True,
     threshold: float | None = None,
-    callback: Callable[[int, History], None] | None = None,
+    callbacks: Iterable[Callback | Callable[[int, History], Any]] = (),
 ) -> History:
     """Train `model` on `(X, y)` for `epochs` passes and return the `History`.
 
@@ -223,7 +216,9 @@ def fit(
     `shuffle=False`, which keeps the data's order (as hand-written loops do). `metrics` are
     names from `METRICS` or functions `(predictions, targets) -> float`; accuracy's
     decision threshold follows the loss (0 for logits) unless `threshold` is given.
-    `callback(epoch, history)` runs after each epoch (e.g. to plot progress).
+    `callbacks` watch or steer training (`nn.callbacks`: early stopping, plots, logs); a
+    plain function `f(epoch, history)` in the list runs after each epoch. `progress` adds a
+    tqdm bar.
     """
     n = len(X)
     if n != len(y):
@@ -238,48 +233,54 @@ def fit(
     if threshold is None:
         threshold = _threshold_for(loss)
     metric_functions = _resolve_metrics(metrics, threshold)
+    watchers = as_callbacks(callbacks)
+    if progress:
+        watchers.insert(0, ProgressBar())
     rng = seed if isinstance(seed, random.Random) else random.Random(seed)
 
     history = History(train={name: [] for name in ("loss", *metric_functions)})
     if val_data is not None:
         history.val = {name: [] for name in ("loss", *metric_functions)}
-    bar = _Progress(epochs, progress)
+    run = TrainingRun(model=model, optimizer=optimizer, history=history, epochs=epochs)
     was_training = model.training
     model.train()
     try:
+        for watcher in watchers:
+            watcher.on_train_begin(run)
         for epoch in range(epochs):
+            run.epoch = epoch
+            for watcher in watchers:
+                watcher.on_epoch_begin(run)
             total = 0.0
             outputs: list[Output] = []
             targets: list[Any] = []
-            for X_batch, y_batch in batches(X, y, size, shuffle=shuffle and size < n, seed=rng):
-                optimizer.zero_grad()
-                predictions = [model(x) for x in X_batch]
-                value = loss(predictions, y_batch)
-                if not isinstance(value, Value):
-                    raise TypeError(f"the loss must return a Value, got {type(value).__name__}")
-                value.backward()
-                optimizer.step()
-                total += value.data * len(X_batch)
+            shuffled = shuffle and size < n
+            for index, (X_batch, y_batch) in enumerate(
+                batches(X, y, size, shuffle=shuffled, seed=rng)
+            ):
+                batch_loss, predictions = _train_batch(model, loss, optimizer, X_batch, y_batch)
+                total += batch_loss * len(X_batch)
                 if metric_functions:
                     outputs.extend(_as_output(p) for p in predictions)
                     targets.extend(y_batch)
-            scores = {"loss": total / n}
-            scores.update(
-                (name, float(f(outputs, targets))) for name, f in metric_functions.items()
-            )
-            for name, score in scores.items():
-                history.train[name].append(score)
+                run.batch, run.batch_loss, run.batch_size = index, batch_loss, len(X_batch)
+                for watcher in watchers:
+                    watcher.on_batch_end(run)
+            history.train["loss"].append(total / n)
+            for name, f in metric_functions.items():
+                history.train[name].append(float(f(outputs, targets)))
             if val_data is not None:
                 val_scores = _evaluate(model, val_data[0], val_data[1], loss, metric_functions)
                 for name, score in val_scores.items():
                     history.val[name].append(score)
-                scores.update((f"val_{name}", score) for name, score in val_scores.items())
-            bar.update(scores)
-            if callback is not None:
-                callback(epoch, history)
+            for watcher in watchers:
+                watcher.on_epoch_end(run)
+            if run.stop_requested:
+                break
     finally:
-        bar.close()
         model.train(was_training)
+        for watcher in watchers:
+            watcher.on_train_end(run)
     return history
 
 

@@ -65,7 +65,7 @@ def test_history_records_every_epoch() -> None:
         batch_size=8,
         val_data=val,
         progress=False,
-        callback=lambda epoch, h: seen.append(h.epochs),
+        callbacks=[lambda epoch, h: seen.append(h.epochs)],
     )
     assert seen == [1, 2, 3]
     assert history.epochs == 3
