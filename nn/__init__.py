@@ -9,10 +9,10 @@
 
 Modules (`Module`, `Neuron`, `Layer`, `MLP`, `Dropout`, `Sequential`) are here; losses,
 optimizers, datasets and initializers are in `nn.losses`, `nn.optim`, `nn.data` and
-`nn.init`.
+`nn.init`; softmax, log_softmax and other functions of a vector in `nn.functional`.
 """
 
-from nn import data, init, losses, optim, plot
+from nn import data, functional, init, losses, optim, plot
 from nn.module import MLP, Dropout, Layer, LoadResult, Module, Neuron, Sequential, StateDictError
 from nn.training import History, accuracy, cross_validate, fit, predict
 
@@ -30,6 +30,7 @@ __all__ = [
     "cross_validate",
     "data",
     "fit",
+    "functional",
     "init",
     "losses",
     "optim",

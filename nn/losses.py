@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import TypeGuard
 
 from autograd import Value, sum_values
+from nn.functional import logsumexp
 from nn.module import Module
 
 __all__ = [
@@ -201,8 +202,8 @@ def cross_entropy(
     """-log softmax(logits)[target]: `pred` is one list of logits per example, `target`
     its class index (an int for one example, a list of ints for a batch).
 
-    Computed as logsumexp(z) - z[target], with the largest logit subtracted before
-    exponentiating, so no exp overflows.
+    Computed as logsumexp(z) - z[target] with `nn.functional.logsumexp`, which subtracts
+    the largest logit before exponentiating, so no exp overflows.
     """
     if isinstance(target, Sequence):
         if isinstance(pred, (str, bytes)) or not isinstance(pred, Sequence):
@@ -217,9 +218,7 @@ def cross_entropy(
     terms = []
     for logits, t in examples:
         index = _class_index(t, len(logits))
-        top = max(z.data for z in logits)
-        log_sum_exp = sum_values([(z - top).exp() for z in logits]).log() + top
-        terms.append(log_sum_exp - logits[index])
+        terms.append(logsumexp(logits) - logits[index])
     return _mean(terms)
 
 

@@ -1,7 +1,8 @@
 """Modules: the `Module` base that finds and names parameters, and the layers built on it.
 
 A Module finds its parameters (Values) and submodules in its public attributes: a Value,
-a Module, or a list or tuple of them, in the order they were assigned. So
+a Module, or a list or tuple of them (nested to any depth, as in a weight matrix), in the
+order they were assigned. So
 `named_parameters()` yields dotted names such as `layers.0.neurons.3.w.1`, and
 `state_dict()` / `load_state_dict()` use the same names.
 
@@ -55,17 +56,25 @@ def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
+def _held(name: str, value: object) -> Iterator[tuple[str, Value | Module]]:
+    """The Values and Modules in `value`, itself one or a list of them nested to any depth
+    (a weight matrix `weight[out][in]` is named `weight.<out>.<in>`), in order."""
+    stack: list[tuple[str, object]] = [(name, value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, (Value, Module)):
+            yield path, item
+        elif isinstance(item, (list, tuple)):
+            stack.extend(
+                (f"{path}.{index}", inner) for index, inner in reversed(list(enumerate(item)))
+            )
+
+
 def _direct_members(module: Module) -> Iterator[tuple[str, Value | Module]]:
     """The Values and Modules held by `module`'s public attributes, with their names."""
     for name, value in vars(module).items():
-        if name.startswith("_"):
-            continue
-        if isinstance(value, (Value, Module)):
-            yield name, value
-        elif isinstance(value, (list, tuple)):
-            for index, item in enumerate(value):
-                if isinstance(item, (Value, Module)):
-                    yield f"{name}.{index}", item
+        if not name.startswith("_"):
+            yield from _held(name, value)
 
 
 def _walk(root: Value | Module, prefix: str) -> Iterator[tuple[str, Value | Module]]:
@@ -141,13 +150,8 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
         if not name.startswith("_") and isinstance(value, (Value, Module, list, tuple)):
-            path = _join(self._path, name)
-            if isinstance(value, (Value, Module)):
-                _relabel(path, value)
-            else:
-                for index, item in enumerate(value):
-                    if isinstance(item, (Value, Module)):
-                        _relabel(f"{path}.{index}", item)
+            for path, item in _held(_join(self._path, name), value):
+                _relabel(path, item)
 
     def _path_changed(self) -> None:
         """Hook: this module's dotted path (`self._path`) was just set."""

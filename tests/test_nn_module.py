@@ -310,3 +310,19 @@ def test_nested_repr() -> None:
     ]
     assert repr(Neuron(3, "tanh")) == "Neuron(nin=3, activation='tanh')"
     assert repr(Dropout(0.25)) == "Dropout(p=0.25)"
+
+
+def test_a_matrix_of_parameters_is_found_and_named_by_its_indices() -> None:
+    class Matrix(Module):
+        def __init__(self) -> None:
+            self.weight = [[Value(float(3 * i + j)) for j in range(3)] for i in range(2)]
+
+    class Outer(Module):
+        def __init__(self) -> None:
+            self.inner = Matrix()
+
+    model = Outer()
+    names = [name for name, _ in model.named_parameters()]
+    assert names == [f"inner.weight.{i}.{j}" for i in range(2) for j in range(3)]
+    assert model.inner.weight[1][2].label == "inner.weight.1.2"
+    assert model.state_dict()["inner.weight.1.0"] == 3.0
