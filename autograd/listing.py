@@ -46,11 +46,11 @@ def roles(order: list[Value], root: Value) -> dict[Value, str]:
 def module_of(label: str) -> str:
     """The module a dotted label belongs to: 'layers.0.neurons.3.w.1' -> 'layers.0.neurons.3'.
 
-    The last name (`w`, `b`, `sum`, `tanh`) and an index after it are dropped; a label
-    without a module ('x', 'w.0', 'b') gives ''.
+    The last name (`w`, `b`, `sum`, `tanh`) and the indices after it (`weight.3.1` in a
+    matrix) are dropped; a label without a module ('x', 'w.0', 'b') gives ''.
     """
     parts = label.split(".")
-    if len(parts) > 1 and parts[-1].isdigit():
+    while len(parts) > 1 and parts[-1].isdigit():
         parts.pop()
     parts.pop()
     return ".".join(parts)

@@ -7,12 +7,13 @@
     ...               optim.Adam(model.parameters(), lr=0.05), epochs=30, val_data=val,
     ...               progress=False)
 
-Modules (`Module`, `Neuron`, `Layer`, `MLP`, `Dropout`, `Sequential`) are here; losses,
+Modules (`Module`, `Neuron`, `Layer`, `MLP`, `Dropout`, `Sequential`, `Linear`) are here; losses,
 optimizers, datasets and initializers are in `nn.losses`, `nn.optim`, `nn.data` and
 `nn.init`; softmax, log_softmax and other functions of a vector in `nn.functional`.
 """
 
 from nn import data, functional, init, losses, optim, plot
+from nn.linear import Linear
 from nn.module import MLP, Dropout, Layer, LoadResult, Module, Neuron, Sequential, StateDictError
 from nn.training import History, accuracy, cross_validate, fit, predict
 
@@ -21,6 +22,7 @@ __all__ = [
     "Dropout",
     "History",
     "Layer",
+    "Linear",
     "LoadResult",
     "Module",
     "Neuron",
