@@ -185,9 +185,11 @@ def layer_stats(
         for p, grad in saved:
             p.grad = grad
 
-    fig = _figure(11.0, 4.0)
-    ax_data, ax_grad = fig.subplots(1, 2)
-    for index, layer in enumerate(layers):
+    # Small multiples: one row per layer, each panel on its own scale, so a narrow layer is
+    # not squeezed into a spike by a wide one; the numbers that compare layers are in the titles.
+    fig = _figure(10.0, 0.4 + 1.7 * len(layers))
+    axes = fig.subplots(len(layers), 2, squeeze=False)
+    for index, (layer, (ax_data, ax_grad)) in enumerate(zip(layers, axes)):
         name = f"layers.{index}"
         activation = getattr(layer, "activation", None)
         if isinstance(activation, str):
@@ -195,21 +197,22 @@ def layer_stats(
         shown = data[index]
         if activation == "relu":  # the zeros are a spike of their own: counted, not drawn
             shown = [v for v in shown if v != 0.0] or shown
-        _histogram(ax_data, shown, f"{name}: {_describe(data[index], dead=activation)}")
-        _histogram(ax_grad, grads[index], f"{name}: {_describe(grads[index])}")
-    ax_data.set_title("layer outputs")
-    ax_data.set_xlabel("value")
-    ax_grad.set_title("gradients of the layer outputs")
-    ax_grad.set_xlabel("gradient")
-    ax_grad.set_yscale("log")  # gradients pile up near 0; the tails are what tell
-    for ax in (ax_data, ax_grad):
-        ax.set_ylabel("density")
-        ax.legend(fontsize=8)
-        ax.grid(alpha=0.3)
+        _histogram(ax_data, shown)
+        _histogram(ax_grad, grads[index])
+        ax_data.set_title(f"{name} outputs: {_describe(data[index], dead=activation)}", fontsize=9)
+        ax_grad.set_title(f"{name} gradients: {_describe(grads[index])}", fontsize=9)
+        ax_grad.set_yscale("log")  # gradients pile up near 0; the tails are what tell
+        for ax in (ax_data, ax_grad):
+            ax.set_ylabel("density", fontsize=8)
+            ax.tick_params(labelsize=8)
+            ax.grid(alpha=0.3)
+    axes[-1][0].set_xlabel("value of the layer's outputs")
+    axes[-1][1].set_xlabel("gradient arriving at the layer's outputs")
+    fig.suptitle("Each layer on its own scale: compare the spreads (std) in the titles")
     return fig
 
 
-def _histogram(ax: Any, values: list[float], label: str) -> None:
+def _histogram(ax: Any, values: list[float]) -> None:
     low, high = min(values), max(values)
     if high - low < 1e-12:  # a constant: one narrow bar instead of a failed binning
         low, high = low - 0.5, high + 0.5
@@ -220,7 +223,6 @@ def _histogram(ax: Any, values: list[float], label: str) -> None:
         density=True,
         histtype="step",
         linewidth=1.5,
-        label=label,
     )
 
 

@@ -1,4 +1,4 @@
-"""micrograd's engine spellings on glassgrad's Value: `_op`, `_prev`, `_backward`, its constructor."""
+"""micrograd's spellings on glassgrad's Value: `_op`, `_prev`, `_backward`, its constructor."""
 
 from __future__ import annotations
 

@@ -123,21 +123,18 @@ def test_layer_stats_has_one_histogram_per_layer_and_leaves_gradients_alone(moon
     for p in model.parameters():
         p.grad = 0.25
     fig = plot.layer_stats(model, X, y, losses.binary_cross_entropy_with_logits)
-    outputs_ax, grads_ax = fig.axes
-    assert outputs_ax.get_title() == "layer outputs"
-    assert grads_ax.get_title() == "gradients of the layer outputs"
-    for ax in (outputs_ax, grads_ax):
-        legend = [t.get_text() for t in ax.get_legend().get_texts()]
-        assert [text.split(":")[0] for text in legend] == [
-            "layers.0 (relu)",
-            "layers.1 (relu)",
-            "layers.2 (linear)",
-        ]
-        assert all("mean" in text and "std" in text for text in legend)
-    assert "zero" in outputs_ax.get_legend().get_texts()[0].get_text()
+    titles = [ax.get_title() for ax in fig.axes]
+    assert [title.split(":")[0] for title in titles] == [
+        f"{name} {what}"
+        for name in ("layers.0 (relu)", "layers.1 (relu)", "layers.2 (linear)")
+        for what in ("outputs", "gradients")
+    ]
+    assert all("mean" in title and "std" in title for title in titles)
+    assert "zero" in titles[0] and "zero" not in titles[1]
+    assert [ax.get_yscale() for ax in fig.axes[1::2]] == ["log"] * 3
     assert all(p.grad == 0.25 for p in model.parameters())
     # Without a loss, the gradients are those of the summed outputs.
-    assert len(plot.layer_stats(model, X[:5]).axes) == 2
+    assert len(plot.layer_stats(model, X[:5]).axes) == 6
     with pytest.raises(ValueError, match="both"):
         plot.layer_stats(model, X, y)
 
