@@ -27,7 +27,7 @@ def _tags(cell: dict[str, Any]) -> list[str]:
 
 
 def _source(cell: dict[str, Any]) -> str:
-    """The cell's code without IPython magics, with the sizes the test suite gives its parameters."""
+    """The cell's code without IPython magics, with the test suite's parameter sizes."""
     source = cell["source"]
     text = source if isinstance(source, str) else "".join(source)
     text = "\n".join(line for line in text.splitlines() if not line.startswith(("%", "!")))
