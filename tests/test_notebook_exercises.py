@@ -75,8 +75,7 @@ def test_a_self_check_fails_while_its_blank_is_unfilled(path: Path, exercise: in
     code = [
         (i, cell)
         for i, cell in enumerate(cells[: exercise + 3])
-        if cell["cell_type"] == "code"
-        and "skip-execution" not in _tags(cell)
+        if cell["cell_type"] == "code" and "skip-execution" not in _tags(cell)
     ]
     solved = [_source(cell) for i, cell in code if i <= exercise + 2]
     unsolved = [
