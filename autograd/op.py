@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 from collections.abc import Callable, Sequence
 from itertools import repeat
 from typing import Any, ClassVar
@@ -39,12 +40,13 @@ class Op:
         *,
         uses_output: bool = False,
         smooth: Callable[..., bool] | None = None,
+        arity: int | None = None,
     ) -> None:
         self.name = name
         self.forward = forward
         self.backward = backward
         self.uses_output = uses_output
-        self.arity = _arity(forward)
+        self.arity = _arity(name, forward, arity)
         self.smooth = smooth
         self.apply: Callable[..., Value] = _make_apply(self)
 
@@ -99,6 +101,8 @@ def define_op(
     *,
     uses_output: bool = False,
     smooth: Callable[..., bool] | None = None,
+    arity: int | None = None,
+    replace: bool = False,
 ) -> Callable[..., Value]:
     """Add an operation to the table and return a function that applies it.
 
@@ -109,8 +113,16 @@ def define_op(
     rule is `backward(g, out, *xs)`. `smooth(*xs) -> bool` tells property tests where the op is
     defined and differentiable with some room (away from kinks and poles).
 
-    Redefining a user op replaces it (handy when a notebook cell runs twice); the
-    built-in names cannot be redefined.
+    `arity` is the number of inputs. By default it is read from `forward`'s signature
+    (parameters with a default value are not inputs; `*xs` means any number); a function
+    without one, such as `math.hypot`, needs it. Calling the op with another number of
+    inputs is a TypeError naming it.
+
+    A name is defined once: defining it again with a different forward, rule or options
+    is a ValueError unless `replace=True` (running the same definition again, as when a
+    notebook cell is re-run, is allowed). Replacing changes what the name means for
+    `OPS`, strategies and new `define_op` handles; a function returned by an earlier
+    `define_op` keeps applying the op it was made for. The built-in names are fixed.
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"define_op needs a non-empty str name, got {name!r}")
@@ -119,9 +131,26 @@ def define_op(
     for what, fn in (("forward", forward), ("backward", backward)):
         if not callable(fn):
             raise TypeError(f"define_op({name!r}): {what} must be callable, got {fn!r}")
-    if _BUILT_IN:  # a user's op: report a malformed rule where it happens
-        backward = _checked_rule(name, backward, uses_output)
-    op = Op(name, forward, backward, uses_output=uses_output, smooth=smooth)
+    if smooth is not None and not callable(smooth):
+        raise TypeError(f"define_op({name!r}): smooth must be callable or None, got {smooth!r}")
+    n = _arity(name, forward, arity)
+    if n is not None:
+        _check_takes(name, "backward", backward, n + (2 if uses_output else 1))
+        if smooth is not None:
+            _check_takes(name, "smooth", smooth, n)
+    earlier = OPS.get(name)
+    if (
+        earlier is not None
+        and not replace
+        and not _same_definition(earlier, forward, backward, uses_output, smooth, n)
+    ):
+        raise ValueError(
+            f"define_op: {name!r} is already defined with another forward, rule or options; "
+            "pass replace=True to replace it (functions returned by the earlier define_op "
+            "keep applying the earlier op)"
+        )
+    rule = _checked_rule(name, backward, uses_output) if _BUILT_IN else backward
+    op = Op(name, forward, rule, uses_output=uses_output, smooth=smooth, arity=n)
     OPS[name] = op
     return op.apply
 
@@ -134,11 +163,21 @@ def mark_built_in() -> None:
 def _checked_rule(
     name: str, rule: Callable[..., Sequence[Any]], uses_output: bool
 ) -> Callable[..., Sequence[Any]]:
-    """`rule`, raising a TypeError that names the op if it returns the wrong things."""
+    """`rule`, raising a TypeError that names the op if it returns the wrong things or
+    calls a `math` function on a Value (in the higher-order pass, which gives it Values)."""
     skip = 2 if uses_output else 1  # g (and out) come before the inputs
 
     def checked(*args: Any) -> Sequence[Any]:
-        grads = rule(*args)
+        try:
+            grads = rule(*args)
+        except TypeError as error:
+            if _MATH_ON_VALUE.search(str(error)) and any(isinstance(a, Value) for a in args):
+                raise TypeError(
+                    f"the derivative rule of {name!r} called a math function on a Value: "
+                    "write it with ops (exp, log, tanh, ** ...) or define the function with "
+                    f"define_op ({error})"
+                ) from error
+            raise
         count = len(args) - skip
         if not isinstance(grads, (tuple, list)) or len(grads) != count:
             raise TypeError(
@@ -155,22 +194,109 @@ def _checked_rule(
                     )
         return grads
 
+    checked.__wrapped__ = rule  # type: ignore[attr-defined]
     return checked
 
 
-def _arity(forward: Callable[..., float]) -> int | None:
-    """How many inputs `forward` takes; None when it takes any number (*xs)."""
+# What math.exp(v), float(v) and the like say when given a Value.
+_MATH_ON_VALUE = re.compile(r"real number, not '?Value'?")
+
+
+def _arity(name: str, forward: Callable[..., float], arity: int | None) -> int | None:
+    """How many inputs the op takes: `arity` if given (checked against `forward`'s
+    signature), else read from the signature; None when it takes any number (*xs)."""
+    if arity is not None and (isinstance(arity, bool) or not isinstance(arity, int) or arity < 0):
+        raise TypeError(f"define_op({name!r}): arity must be a non-negative int, got {arity!r}")
     try:
-        parameters = inspect.signature(forward).parameters.values()
+        parameters = list(inspect.signature(forward).parameters.values())
     except (TypeError, ValueError):
-        return None
-    count = 0
+        if arity is None:
+            raise TypeError(
+                f"define_op({name!r}): cannot tell how many inputs {forward!r} takes (it has "
+                "no signature): pass arity=N"
+            ) from None
+        return arity
+    required = 0
+    most: int | None = 0  # None: any number
     for parameter in parameters:
         if parameter.kind is parameter.VAR_POSITIONAL:
-            return None
-        if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD):
-            count += 1
-    return count
+            most = None
+        elif parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD):
+            if most is not None:
+                most += 1
+            if parameter.default is parameter.empty:
+                required += 1
+        elif parameter.kind is parameter.KEYWORD_ONLY and parameter.default is parameter.empty:
+            raise TypeError(
+                f"define_op({name!r}): forward has a keyword-only parameter without a default "
+                f"({parameter.name!r}); the op can only pass inputs by position"
+            )
+    if arity is None:
+        return None if most is None else required
+    if arity < required or (most is not None and arity > most):
+        takes = f"{required} or more" if most is None else f"{required} to {most}"
+        raise TypeError(
+            f"define_op({name!r}): arity={arity}, but forward takes "
+            f"{required if most == required else takes} inputs"
+        )
+    return arity
+
+
+def _check_takes(name: str, what: str, fn: Callable[..., Any], count: int) -> None:
+    """A TypeError naming the op unless `fn` can be called with `count` positional args."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return  # nothing to check: it will say so itself when called
+    try:
+        signature.bind(*range(count))
+    except TypeError as error:
+        raise TypeError(
+            f"define_op({name!r}): {what} is called with {count} positional arguments "
+            f"({_CALLED_WITH[what]}), but it cannot take them: {error}"
+        ) from None
+
+
+_CALLED_WITH = {
+    "backward": "g, then out if uses_output=True, then one per input",
+    "smooth": "one per input",
+}
+
+
+def _same_definition(
+    op: Op,
+    forward: Callable[..., float],
+    backward: Callable[..., Sequence[Any]],
+    uses_output: bool,
+    smooth: Callable[..., bool] | None,
+    arity: int | None,
+) -> bool:
+    """True if `op` was defined with these very functions (or the same code, as when a
+    notebook cell runs again) and options: redefining it so changes nothing."""
+    return (
+        op.uses_output == uses_output
+        and op.arity == arity
+        and _same_function(op.forward, forward)
+        and _same_function(getattr(op.backward, "__wrapped__", op.backward), backward)
+        and (
+            op.smooth is smooth
+            or (op.smooth is not None and smooth is not None and _same_function(op.smooth, smooth))
+        )
+    )
+
+
+def _same_function(a: Callable[..., Any], b: Callable[..., Any]) -> bool:
+    if a is b:
+        return True
+    code_a, code_b = getattr(a, "__code__", None), getattr(b, "__code__", None)
+    return (
+        code_a is not None
+        and code_a == code_b
+        and getattr(a, "__closure__", None) is None
+        and getattr(b, "__closure__", None) is None
+        and getattr(a, "__defaults__", None) == getattr(b, "__defaults__", None)
+        and getattr(a, "__kwdefaults__", None) == getattr(b, "__kwdefaults__", None)
+    )
 
 
 def _make_apply(op: Op) -> Callable[..., Value]:
