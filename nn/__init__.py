@@ -9,26 +9,33 @@
 
 Modules (`Module`, `Neuron`, `Layer`, `MLP`, `Dropout`, `Sequential`, `Linear`) are here; losses,
 optimizers, datasets and initializers are in `nn.losses`, `nn.optim`, `nn.data` and
-`nn.init`; softmax, log_softmax and other functions of a vector in `nn.functional`.
+`nn.init`; softmax, log_softmax and other functions of a vector in `nn.functional`;
+callbacks for `fit` (early stopping, checkpoints, TensorBoard) in `nn.callbacks`.
 """
 
-from nn import data, functional, init, losses, optim, plot
+from nn import callbacks, data, functional, init, losses, optim, plot
+from nn.callbacks import Callback, EarlyStopping, ModelCheckpoint, TensorBoard
 from nn.linear import Linear
 from nn.module import MLP, Dropout, Layer, LoadResult, Module, Neuron, Sequential, StateDictError
 from nn.training import History, accuracy, cross_validate, fit, predict
 
 __all__ = [
     "MLP",
+    "Callback",
     "Dropout",
+    "EarlyStopping",
     "History",
     "Layer",
     "Linear",
     "LoadResult",
+    "ModelCheckpoint",
     "Module",
     "Neuron",
     "Sequential",
     "StateDictError",
+    "TensorBoard",
     "accuracy",
+    "callbacks",
     "cross_validate",
     "data",
     "fit",

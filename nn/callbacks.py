@@ -9,16 +9,29 @@ says where training is and lets a callback stop it with `run.stop()`.
 
 from __future__ import annotations
 
+import math
+import os
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from autograd import Value
     from nn.module import Module
     from nn.optim import Optimizer
     from nn.training import History
 
-__all__ = ["Callback", "EpochEndFunction", "ProgressBar", "TrainingRun", "as_callbacks"]
+__all__ = [
+    "Callback",
+    "EarlyStopping",
+    "EpochEndFunction",
+    "ModelCheckpoint",
+    "ProgressBar",
+    "TensorBoard",
+    "TrainingRun",
+    "as_callbacks",
+]
 
 
 @dataclass
@@ -125,3 +138,244 @@ def as_callbacks(callbacks: Iterable[Callback | Callable[[int, History], Any]]) 
         else:
             raise TypeError(f"a callback must be a Callback or a function, got {callback!r}")
     return result
+
+
+class _Best:
+    """The best score of one monitored number so far ("min" for losses, "max" otherwise)."""
+
+    def __init__(self, monitor: str, mode: str, min_delta: float) -> None:
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+        if not isinstance(min_delta, (int, float)) or isinstance(min_delta, bool) or min_delta < 0:
+            raise ValueError(f"min_delta must be a number >= 0, got {min_delta!r}")
+        self.monitor = monitor
+        self.mode = mode if mode != "auto" else ("min" if monitor.endswith("loss") else "max")
+        self.min_delta = float(min_delta)
+        self.reset()
+
+    def reset(self) -> None:
+        self.score = float("inf") if self.mode == "min" else float("-inf")
+        self.epoch = -1
+
+    def check_known(self, run: TrainingRun, who: str) -> None:
+        known = run.history.as_dict()
+        if self.monitor not in known:
+            names = ", ".join(repr(name) for name in known)
+            hint = "" if self.monitor[:4] != "val_" else " (did you pass val_data to fit?)"
+            raise ValueError(f"{who}: fit records {names}, not {self.monitor!r}{hint}")
+
+    def improved(self, run: TrainingRun) -> bool:
+        """Whether this epoch's score beats the best by more than `min_delta` (then keep it)."""
+        score = run.scores[self.monitor]
+        if self.mode == "min":
+            better = score < self.score - self.min_delta
+        else:
+            better = score > self.score + self.min_delta
+        if better:
+            self.score, self.epoch = score, run.epoch
+        return better
+
+
+class EarlyStopping(Callback):
+    """Stop when `monitor` has not improved for `patience` epochs in a row.
+
+    With `restore_best` the model gets back the parameters of its best epoch when training
+    ends. `mode` "auto" minimizes names ending in "loss" and maximizes the rest (accuracy);
+    an improvement must exceed `min_delta`. `best_epoch` and `stopped_epoch` say what happened.
+    """
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        patience: int = 5,
+        restore_best: bool = True,
+        *,
+        min_delta: float = 0.0,
+        mode: str = "auto",
+    ) -> None:
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
+            raise ValueError(f"patience must be an int >= 1, got {patience!r}")
+        self.monitor = monitor
+        self.patience = patience
+        self.restore_best = restore_best
+        self._best = _Best(monitor, mode, min_delta)
+        self._best_state: dict[str, float] | None = None
+        self._waited = 0
+        self.stopped_epoch: int | None = None
+
+    @property
+    def best_epoch(self) -> int | None:
+        """The (0-based) epoch with the best score, None before any."""
+        return None if self._best.epoch < 0 else self._best.epoch
+
+    @property
+    def best_score(self) -> float:
+        """The best score seen (inf or -inf before any)."""
+        return self._best.score
+
+    def on_train_begin(self, run: TrainingRun) -> None:
+        self._best.check_known(run, "EarlyStopping")
+        self._best.reset()
+        self._best_state = None
+        self._waited = 0
+        self.stopped_epoch = None
+
+    def on_epoch_end(self, run: TrainingRun) -> None:
+        if self._best.improved(run):
+            self._waited = 0
+            if self.restore_best:
+                self._best_state = run.model.state_dict()
+            return
+        self._waited += 1
+        if self._waited >= self.patience:
+            self.stopped_epoch = run.epoch
+            run.stop(
+                f"{self.monitor} has not improved for {self._waited} epochs "
+                f"(best {self._best.score:.4g} at epoch {self._best.epoch})"
+            )
+
+    def on_train_end(self, run: TrainingRun) -> None:
+        if self._best_state is not None:
+            run.model.load_state_dict(self._best_state)
+
+    def __repr__(self) -> str:
+        return (
+            f"EarlyStopping(monitor={self.monitor!r}, patience={self.patience}, "
+            f"restore_best={self.restore_best})"
+        )
+
+
+class ModelCheckpoint(Callback):
+    """Save the model to `path` (atomically, with `Module.save`) whenever `monitor` improves.
+
+    `path` may hold `{epoch}` and score names, e.g. "ckpt-{epoch:03d}-{val_loss:.3f}.json",
+    to keep one file per improvement. `save_best_only=False` saves after every epoch.
+    `saved` lists the files written, in order.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        monitor: str = "val_loss",
+        *,
+        save_best_only: bool = True,
+        mode: str = "auto",
+        min_delta: float = 0.0,
+    ) -> None:
+        self.path = os.fspath(path)
+        self.monitor = monitor
+        self.save_best_only = save_best_only
+        self._best = _Best(monitor, mode, min_delta)
+        self.saved: list[str] = []
+
+    def on_train_begin(self, run: TrainingRun) -> None:
+        if self.save_best_only:
+            self._best.check_known(run, "ModelCheckpoint")
+        self._best.reset()
+        self.saved = []
+
+    def on_epoch_end(self, run: TrainingRun) -> None:
+        if self.save_best_only and not self._best.improved(run):
+            return
+        target = self.path.format(epoch=run.epoch, **run.scores)
+        run.model.save(target)
+        self.saved.append(target)
+
+    def __repr__(self) -> str:
+        return f"ModelCheckpoint({self.path!r}, monitor={self.monitor!r})"
+
+
+def _parameter_groups(model: Module) -> dict[str, list[Value]]:
+    """Parameters grouped per layer and kind: `layers.0.neurons.3.w.1` goes to `layers.0.w`.
+
+    Trailing indices and `neurons.<i>` are dropped from the dotted name, so every neuron's
+    weights of one layer share a histogram, and its biases another.
+    """
+    groups: dict[str, list[Value]] = {}
+    for name, parameter in model.named_parameters():
+        parts = name.split(".")
+        while len(parts) > 1 and parts[-1].isdigit():
+            parts.pop()
+        kept: list[str] = []
+        index = 0
+        while index < len(parts):
+            if parts[index] == "neurons" and index + 1 < len(parts) and parts[index + 1].isdigit():
+                index += 2
+                continue
+            kept.append(parts[index])
+            index += 1
+        groups.setdefault(".".join(kept), []).append(parameter)
+    return groups
+
+
+def _histogram(numbers: list[float], buckets: int = 30) -> Any:
+    """A TensorBoard HistogramProto of `numbers` with equal-width buckets."""
+    from tensorboard.compat.proto.summary_pb2 import HistogramProto
+
+    low, high = min(numbers), max(numbers)
+    width = (high - low) / buckets if high > low else 1.0
+    counts = [0.0] * buckets
+    for x in numbers:
+        counts[min(int((x - low) / width), buckets - 1)] += 1.0
+    return HistogramProto(
+        min=low,
+        max=high,
+        num=float(len(numbers)),
+        sum=math.fsum(numbers),
+        sum_squares=math.fsum(x * x for x in numbers),
+        bucket_limit=[low + width * (i + 1) for i in range(buckets)],
+        bucket=counts,
+    )
+
+
+class TensorBoard(Callback):
+    """Write TensorBoard event files to `log_dir`: run `tensorboard --logdir <log_dir>`.
+
+    After each epoch (step = epochs done): scalars `train/loss`, `val/loss`, each metric
+    (`train/accuracy`, ...) and `learning_rate`; with `histograms`, the weights and the
+    gradients of each layer (`weights/layers.0.w`, `gradients/layers.0.w`, ...; gradients
+    are those of the epoch's last batch). Needs `pip install 'glassgrad[tensorboard]'`.
+    """
+
+    def __init__(self, log_dir: str | os.PathLike[str], *, histograms: bool = True) -> None:
+        self.log_dir = os.fspath(log_dir)
+        self.histograms = histograms
+        self._writer: Any = None
+
+    def on_train_begin(self, run: TrainingRun) -> None:
+        try:
+            from tensorboard.summary.writer.event_file_writer import EventFileWriter
+        except ImportError:
+            raise ImportError(
+                "the TensorBoard callback needs the tensorboard package: "
+                "pip install 'glassgrad[tensorboard]'"
+            ) from None
+        os.makedirs(self.log_dir, exist_ok=True)
+        self._writer = EventFileWriter(self.log_dir)
+
+    def on_epoch_end(self, run: TrainingRun) -> None:
+        from tensorboard.compat.proto.event_pb2 import Event
+        from tensorboard.compat.proto.summary_pb2 import Summary
+
+        values = []
+        for name, score in run.scores.items():
+            tag = f"val/{name[4:]}" if name.startswith("val_") else f"train/{name}"
+            values.append(Summary.Value(tag=tag, simple_value=score))
+        values.append(Summary.Value(tag="learning_rate", simple_value=run.optimizer.lr))
+        if self.histograms:
+            for group, parameters in _parameter_groups(run.model).items():
+                weights = [p.data for p in parameters]
+                gradients = [p.grad for p in parameters]
+                values.append(Summary.Value(tag=f"weights/{group}", histo=_histogram(weights)))
+                values.append(Summary.Value(tag=f"gradients/{group}", histo=_histogram(gradients)))
+        event = Event(wall_time=time.time(), step=run.epoch + 1, summary=Summary(value=values))
+        self._writer.add_event(event)
+        self._writer.flush()
+
+    def on_train_end(self, run: TrainingRun) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def __repr__(self) -> str:
+        return f"TensorBoard({self.log_dir!r})"
