@@ -6,8 +6,13 @@ so the text and the picture always agree.
 
 Roles: the root is the *output*; a leaf is a *parameter* when it is labelled with a
 dotted path (`layers.0.neurons.3.w.1`: the names `nn` gives its parameters) or is a
-weight or the bias of a `dot` node (a neuron's weighted sum); other leaves are *inputs*;
-everything else is *intermediate*.
+weight or the bias of a `dot` node (a neuron's weighted sum); another labelled leaf is an
+*input*; a leaf without a label is a *constant* (a plain number such as the 2 in `2*x`, or
+a Value left unnamed); everything else is *intermediate*.
+
+Names: `node_names` gives every node of a graph one name, and `element_id` turns a name
+into the id of that node's element in `draw_dot`'s SVG, so a program (the backprop
+player, a test, a stylesheet) can find in the picture the node a `to_text` line names.
 """
 
 from __future__ import annotations
@@ -15,13 +20,17 @@ from __future__ import annotations
 from autograd.backward import topological_order
 from autograd.value import Value
 
-__all__ = ["module_of", "node_names", "roles", "to_text"]
+__all__ = ["element_id", "module_of", "node_names", "roles", "to_text"]
 
 OUTPUT, PARAMETER, INPUT, INTERMEDIATE = "output", "parameter", "input", "intermediate"
+CONSTANT = "constant"
+ELEMENT_KINDS = ("value", "op", "edge", "module")
+"""What `element_id` names: a Value's box, the op oval that made it, an edge, a folded module."""
 
 
 def roles(order: list[Value], root: Value) -> dict[Value, str]:
-    """Each node's role in the graph of `root`: output, parameter, input or intermediate."""
+    """Each node's role in the graph of `root`: output, parameter, input, constant or
+    intermediate."""
     weights: set[Value] = set()
     for node in order:
         if node.op == "dot":  # parents: w_1..w_n, x_1..x_n, then the bias if any
@@ -38,8 +47,10 @@ def roles(order: list[Value], root: Value) -> dict[Value, str]:
             result[node] = INTERMEDIATE
         elif "." in node.label or node in weights:
             result[node] = PARAMETER
-        else:
+        elif node.label:
             result[node] = INPUT
+        else:
+            result[node] = CONSTANT
     return result
 
 
@@ -61,6 +72,8 @@ def node_names(order: list[Value]) -> dict[Value, str]:
     value ('2'), and for a computed node `v<position>`.
 
     A name that would be shared (two nodes labelled 'x') gets `#<position>` appended.
+    Positions are in `order`; pass `topological_order(root)` to get the names that
+    `to_text(root)` and `draw_dot(root)` show.
     """
     names = [
         node.label or (f"{node.data:g}" if node.is_leaf else f"v{i}")
@@ -73,6 +86,24 @@ def node_names(order: list[Value]) -> dict[Value, str]:
         node: name if seen[name] == 1 else f"{name}#{i}"
         for i, (node, name) in enumerate(zip(order, names))
     }
+
+
+def element_id(name: str, kind: str = "value", index: int | None = None) -> str:
+    """The id of a drawn element in `draw_dot`'s SVG, from a node's name (`node_names`).
+
+    'value:NAME' is the box of the Value named NAME, 'op:NAME' the oval of the op that
+    made it, 'edge:NAME' the edge from that oval to the box, 'edge:NAME:K' the edge into
+    the oval from its K-th input (counting from 0; one edge stands for all the uses of
+    an input repeated many times, with the first K), and 'module:KEY' a folded module.
+
+        >>> element_id("v3"), element_id("v3", "op"), element_id("v3", "edge", 1)
+        ('value:v3', 'op:v3', 'edge:v3:1')
+    """
+    if kind not in ELEMENT_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(ELEMENT_KINDS)}, got {kind!r}")
+    if index is not None and kind != "edge":
+        raise ValueError(f"only an edge id takes an index, not a {kind!r} id")
+    return f"{kind}:{name}" if index is None else f"{kind}:{name}:{index}"
 
 
 def expression(node: Value, names: dict[Value, str]) -> str:
@@ -113,7 +144,7 @@ def to_text(root: Value) -> str:
         >>> y.backward()
         >>> print(to_text(y))
         node  expression  data  grad
-        1     input          1     1
+        1     constant       1     1
         x     input          3     6
         v2    x * x          9     1
         v3    v2 + 1        10     1  output

@@ -12,10 +12,21 @@ source needs no `dot` program; rendering does, and says how to install it when m
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from autograd.backward import topological_order
-from autograd.listing import INPUT, INTERMEDIATE, OUTPUT, PARAMETER, module_of, roles
+from autograd.listing import (
+    CONSTANT,
+    INPUT,
+    INTERMEDIATE,
+    OUTPUT,
+    PARAMETER,
+    element_id,
+    module_of,
+    node_names,
+    roles,
+)
 from autograd.value import Value
 
 if TYPE_CHECKING:
@@ -29,6 +40,7 @@ MODULE = "module"
 COLOURS = {
     PARAMETER: "#fbd9a4",
     INPUT: "#c6dcf7",
+    CONSTANT: "#f2f2f2",
     INTERMEDIATE: "#ffffff",
     OUTPUT: "#bfe8b5",
     MODULE: "#e4dbf5",
@@ -50,6 +62,9 @@ DOT_MISSING = (
     "or see https://graphviz.org/download/"
 )
 
+REPEATS_FOLDED = 4
+"""An input used this many times or more by one op is drawn as one edge marked ×n."""
+
 SHOWN_OUTPUTS = 3
 """How many of a folded module's outputs its summary node lists."""
 
@@ -65,6 +80,7 @@ def draw_dot(
     show_data: bool = True,
     show_grad: bool = True,
     order: bool = False,
+    show_names: bool = True,
     group: bool = True,
     max_nodes: int | None = 500,
 ) -> graphviz.Digraph:
@@ -77,6 +93,10 @@ def draw_dot(
 
     - `rankdir`: "LR" (left to right), "TB", "RL" or "BT".
     - `order=True` numbers the Values #1, #2, ... in the order `backward()` visits them.
+    - `show_names=True` writes each box's name in `to_text(root)` small in the box when
+      its label does not already say it (an unlabelled node, `v3`; a repeated label, `x#2`).
+      The SVG element of each box, op and edge has an id made from that name by
+      `autograd.listing.element_id` ('value:v3', 'op:v3', 'edge:v3:0'), shown or not.
     - `group=True` boxes the Values of each `nn` module in a cluster named after it.
     - Above `max_nodes` Values (None: no limit), whole modules are folded into one summary
       node each, from the innermost outwards; `GraphTooLarge` says what to do when that
@@ -98,7 +118,9 @@ def draw_dot(
 
     nodes = _reading_order(root)
     position = {node: i for i, node in enumerate(nodes)}
-    step = {node: i for i, node in enumerate(reversed(topological_order(root)), start=1)}
+    topological = topological_order(root)
+    step = {node: i for i, node in enumerate(reversed(topological), start=1)}
+    names = node_names(topological)
     chains = _cluster_chains(nodes) if group else {}
     folded = _fold(nodes, chains, root, max_nodes, group)
     role_of = roles(nodes, root)
@@ -147,6 +169,9 @@ def draw_dot(
         cells = []
         if order:
             cells.append(f'<TD><FONT POINT-SIZE="9">#{step[node]}</FONT></TD>')
+        name = names[node]
+        if show_names and name != node.label:
+            cells.append(f'<TD><FONT POINT-SIZE="9" COLOR="#555555">{_escape(name)}</FONT></TD>')
         if shown_label:
             cells.append(f"<TD><B>{_escape(shown_label)}</B></TD>")
         if show_data:
@@ -156,10 +181,13 @@ def draw_dot(
         # DOT statements are written straight into the body: graphviz's own `node()` and
         # `edge()` re-quote every attribute, ten times slower on a 10**5-node graph.
         table = _table(cells or ["<TD> </TD>"], COLOURS[role], row=True)
-        tooltip = _quoted(f"{role} {node.label}".strip())
-        where.body.append(f"\tv{i} [label={table} shape=plain tooltip={tooltip}]\n")
+        tooltip = _quoted(f"{role} {name}")
+        ids = _quoted(element_id(name))
+        where.body.append(f"\tv{i} [label={table} shape=plain id={ids} tooltip={tooltip}]\n")
         if not node.is_leaf:
-            where.body.append(f"\to{i} [label=<{_escape(_op_text(node))}> {OP_STYLE}]\n")
+            text = _escape(_op_text(node))
+            ids = _quoted(element_id(name, "op"))
+            where.body.append(f"\to{i} [label=<{text}> {OP_STYLE} id={ids}]\n")
 
     summaries = _summaries(nodes, folded, position)
     for key, (number, members, outputs) in summaries.items():
@@ -179,8 +207,9 @@ def draw_dot(
             rows.append(f"<TD>... {len(outputs) - SHOWN_OUTPUTS} more outputs</TD>")
         table = _table(rows, COLOURS[MODULE], row=False)
         tooltip = _quoted(f"module {key}: {len(members)} values folded")
+        ids = _quoted(element_id(key, "module"))
         container(_cluster_chain(key)[:-1]).body.append(
-            f"\tm{number} [label={table} shape=plain tooltip={tooltip}]\n"
+            f"\tm{number} [label={table} shape=plain id={ids} tooltip={tooltip}]\n"
         )
 
     # A box that holds nothing but one other box (a layer drawn for one neuron) says
@@ -217,8 +246,9 @@ def draw_dot(
             continue
         module = folded.get(node)
         if module is None:
-            edges.extend(f"\t{shown_as(parent)} -> o{i}\n" for parent in node.parents)
-            edges.append(f"\to{i} -> v{i}\n")
+            name = names[node]
+            edges.extend(_input_edges(node, f"o{i}", name, shown_as))
+            edges.append(f"\to{i} -> v{i} [id={_quoted(element_id(name, 'edge'))}]\n")
         else:
             for parent in node.parents:
                 if folded.get(parent) != module:
@@ -228,6 +258,28 @@ def draw_dot(
 
     graph.graph_attr.update(label=_legend(roles_shown, order), labelloc="b", fontsize="10")
     return graph
+
+
+def _input_edges(
+    node: Value, op_node: str, name: str, shown_as: Callable[[Value], str]
+) -> list[str]:
+    """The edges into `node`'s op: one per input, except that an input used
+    `REPEATS_FOLDED` times or more is one edge marked ×n (x + x + ... + x stays drawable)."""
+    uses: dict[Value, list[int]] = {}
+    for k, parent in enumerate(node.parents):
+        uses.setdefault(parent, []).append(k)
+    lines = []
+    for parent, places in uses.items():
+        tail = shown_as(parent)
+        if len(places) >= REPEATS_FOLDED:
+            ids = _quoted(element_id(name, "edge", places[0]))
+            lines.append(f'\t{tail} -> {op_node} [id={ids} label="×{len(places)}" fontsize=9]\n')
+        else:
+            lines.extend(
+                f"\t{tail} -> {op_node} [id={_quoted(element_id(name, 'edge', k))}]\n"
+                for k in places
+            )
+    return lines
 
 
 def _reading_order(root: Value) -> list[Value]:
@@ -402,7 +454,7 @@ def _legend(roles: set[str], order: bool) -> str:
     """The graph's caption: the colours in use, and what the #numbers mean."""
     cells = [
         f'<TD BGCOLOR="{COLOURS[role]}" BORDER="1">{role}</TD>'
-        for role in (PARAMETER, INPUT, INTERMEDIATE, OUTPUT, MODULE)
+        for role in (PARAMETER, INPUT, CONSTANT, INTERMEDIATE, OUTPUT, MODULE)
         if role in roles
     ]
     if order:

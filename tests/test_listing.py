@@ -17,7 +17,7 @@ def test_a_small_graph_reads_as_a_table() -> None:
     y.backward()
     assert to_text(y).splitlines() == [
         "node  expression  data  grad",
-        "1     input          1     1",
+        "1     constant       1     1",
         "x     input          3     6",
         "v2    x * x          9     1",
         "v3    v2 + 1        10     1  output",
@@ -108,7 +108,7 @@ def test_roles() -> None:
     assert role[w] == "parameter"  # a dotted label: a name nn gave
     assert role[x] == "input"
     assert role[y] == "intermediate"
-    assert [r for node, r in role.items() if node.is_leaf and not node.label] == ["input"]
+    assert [r for node, r in role.items() if node.is_leaf and not node.label] == ["constant"]
 
 
 def test_weights_and_bias_of_a_dot_are_parameters_whatever_their_labels() -> None:

@@ -12,7 +12,7 @@ from types import ModuleType
 import pytest
 from conftest import require
 
-from autograd import Op, Value, dot, draw_dot, sum_values, topological_order
+from autograd import Op, Value, dot, draw_dot, sum_values, to_text, topological_order
 from autograd.viz import COLOURS, MODULE, GraphTooLarge
 
 
@@ -39,7 +39,7 @@ def summary_nodes(source: str) -> dict[str, str]:
 
 
 def edges(source: str) -> list[tuple[str, str]]:
-    return re.findall(r"^\s*(\w+) -> (\w+)$", source, re.M)
+    return re.findall(r"^\s*(\w+) -> (\w+)(?: \[.*\])?$", source, re.M)
 
 
 def cells(label: str) -> list[str]:
@@ -402,3 +402,82 @@ def test_the_committed_readme_picture_is_a_neuron_after_backward() -> None:
     texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>(.*?)</text>", svg)]
     for expected in ("Σ w·x + b", "tanh", "data 0.7071", "grad 1", "x1", "w.0", "b", "#1"):
         assert expected in texts, expected
+
+
+# -- names shared with to_text, and ids in the SVG ----------------------------------------
+
+
+def svg_ids(svg: str, kind: str) -> list[str]:
+    """The ids of the SVG groups of one class ('node' or 'edge'), unescaped."""
+    return [html.unescape(i) for i in re.findall(rf'<g id="([^"]*)" class="{kind}">', svg)]
+
+
+def test_every_to_text_name_is_the_id_of_its_box_op_and_edges(dot_program: str) -> None:
+    from autograd.listing import element_id
+
+    x = Value(3.0, label="x")
+    y = (x * x + 2 * x).tanh()
+    y.backward()
+    names = [line.split()[0] for line in to_text(y).splitlines()[1:]]
+    assert names == ["x", "2", "v2", "v3", "v4", "v5"]
+    svg = draw_dot(y).pipe(format="svg").decode()
+    nodes, edges_ = svg_ids(svg, "node"), svg_ids(svg, "edge")
+    assert sorted(nodes) == sorted(
+        [element_id(n) for n in names] + [element_id(n, "op") for n in names[2:]]
+    )
+    # Each op's edges: one per input, in input order, and one to its result.
+    expected = {"v2": 2, "v3": 2, "v4": 2, "v5": 1}
+    assert sorted(edges_) == sorted(
+        [element_id(n, "edge", k) for n, count in expected.items() for k in range(count)]
+        + [element_id(n, "edge") for n in expected]
+    )
+
+
+def test_unlabelled_and_repeated_names_are_written_small_in_their_box() -> None:
+    a, b = Value(1.0, label="a"), Value(2.0, label="a")
+    y = a * b + 3
+    source = draw_dot(y).source
+    shown = sorted(cells(label)[0] for label in value_nodes(source).values())
+    assert shown == ["3", "a#1", "a#2", "v3", "v4"]
+    assert [line.split()[0] for line in to_text(y).splitlines()[1:]] == [
+        "3",
+        "a#1",
+        "a#2",
+        "v3",
+        "v4",
+    ]
+    assert 'id="value:a#1"' in source and 'id="op:v4"' in source
+    hidden = draw_dot(y, show_names=False).source
+    firsts = sorted(cells(label)[0] for label in value_nodes(hidden).values())
+    assert firsts == ["a", "a", "data 2", "data 3", "data 5"]
+    assert 'id="value:v4"' in hidden  # the ids stay
+
+
+def test_element_id_checks_its_kind() -> None:
+    from autograd.listing import element_id
+
+    assert element_id("layers.0.b", "module") == "module:layers.0.b"
+    with pytest.raises(ValueError, match="kind must be one of"):
+        element_id("x", "box")
+    with pytest.raises(ValueError, match="only an edge"):
+        element_id("x", "op", 2)
+
+
+def test_plain_numbers_are_constants_with_their_own_colour_in_the_legend() -> None:
+    x = Value(1.5, label="x")
+    y = 2 * x + x**2
+    source = draw_dot(y).source
+    assert f'BGCOLOR="{COLOURS["constant"]}"' in node_with(source, "2")
+    assert f'BGCOLOR="{COLOURS["input"]}"' in node_with(source, "x")
+    assert len(set(COLOURS.values())) == len(COLOURS)
+    assert f'<TD BGCOLOR="{COLOURS["constant"]}" BORDER="1">constant</TD>' in source
+    assert "constant</TD>" not in draw_dot(x * x).source  # the legend shows what is drawn
+
+
+def test_an_input_used_many_times_by_one_op_is_one_edge_marked_with_the_count() -> None:
+    x, y = Value(1.0, label="x"), Value(2.0, label="y")
+    total = sum_values([x] * 250 + [y, y])
+    source = draw_dot(total).source
+    assert len(edges(source)) == 4  # x once (×250), y twice, the op to its result
+    assert source.count('label="×250"') == 1 and 'id="edge:v2:0"' in source
+    assert 'id="edge:v2:250"' in source and 'id="edge:v2:251"' in source
