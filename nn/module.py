@@ -20,7 +20,7 @@ import numbers
 import os
 import random
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple, cast
 
 from autograd import Value, dot
 from nn.activations import ACTIVATIONS, check_activation
@@ -126,6 +126,36 @@ def as_inputs(x: Sequence[Input], n: int, module: Module) -> list[Value]:
     if len(items) != n:
         raise ValueError(f"{module._describe()} expects {n} inputs, got {len(items)}")
     return [item if isinstance(item, Value) else Value(item) for item in items]
+
+
+GLOBAL_RANDOM = cast(random.Random, random)
+"""Python's global generator: the `random` module's functions are the methods of its hidden
+`Random`, so weights drawn from it follow `random.seed(...)`, as micrograd's do."""
+
+
+def _weights_rng(rng: random.Random | None) -> random.Random:
+    return GLOBAL_RANDOM if rng is None else rng
+
+
+def _activation_of(activation: str, nonlin: bool | None, module: str) -> str:
+    """The activation named by `activation` or by micrograd's `nonlin` (relu or linear)."""
+    if isinstance(activation, bool):
+        raise TypeError(
+            f"{module}: activation must be a name such as 'relu'; for micrograd's nonlin "
+            f"write nonlin={activation} (a keyword)"
+        )
+    activation = check_activation(activation)
+    if nonlin is None:
+        return activation
+    if not isinstance(nonlin, bool):
+        raise TypeError(f"{module}: nonlin must be True or False, got {nonlin!r}")
+    wanted = "relu" if nonlin else "linear"
+    if activation not in ("relu", wanted):  # 'relu' is the default, which nonlin overrides
+        raise ValueError(
+            f"{module}: nonlin={nonlin} means activation={wanted!r}, which contradicts "
+            f"activation={activation!r}: give one of them"
+        )
+    return wanted
 
 
 def _check_count(value: object, what: str) -> int:
@@ -275,7 +305,9 @@ class Neuron(Module):
     """activation(w · x + b): `w` is a list of Values, `b` a Value starting at 0.
 
     `init` names an initializer from `nn.init` (None: the default for the activation) or
-    is a function; `rng` draws the weights. The weighted sum is one `dot` node labelled
+    is a function; `rng` draws the weights (None: Python's global `random`, so
+    `random.seed(...)` makes them reproducible). micrograd's `nonlin=True` / `nonlin=False`
+    means `activation="relu"` / `"linear"`. The weighted sum is one `dot` node labelled
     `<path>.sum`, the activation one node labelled `<path>.<activation>` (none for `linear`).
     """
 
@@ -289,11 +321,12 @@ class Neuron(Module):
         rng: random.Random | None = None,
         *,
         nout: int = 1,
+        nonlin: bool | None = None,
     ) -> None:
         self.nin = _check_count(nin, "nin")
-        self.activation = check_activation(activation)
+        self.activation = _activation_of(activation, nonlin, "Neuron")
         draw = get_initializer(init, self.activation)
-        rng = random.Random() if rng is None else rng
+        rng = _weights_rng(rng)
         fan_out = _check_count(nout, "nout")
         self.w = [Value(draw(self.nin, fan_out, rng)) for _ in range(self.nin)]
         self.b = Value(0.0)
@@ -319,12 +352,19 @@ class Neuron(Module):
         out.label = self._activation_label
         return out
 
+    @property
+    def nonlin(self) -> bool:
+        """micrograd's flag: False for a linear neuron, True when an activation is applied."""
+        return self.activation != "linear"
+
     def extra_repr(self) -> str:
         return f"nin={self.nin}, activation={self.activation!r}"
 
 
 class Layer(Module):
-    """`nout` neurons reading the same `nin` inputs; they share `activation` and `init`."""
+    """`nout` neurons reading the same `nin` inputs; they share `activation` and `init`.
+
+    `rng` and `nonlin` are as for `Neuron`."""
 
     _expand_in_repr = False
 
@@ -335,11 +375,13 @@ class Layer(Module):
         activation: str = "relu",
         init: str | Initializer | None = None,
         rng: random.Random | None = None,
+        *,
+        nonlin: bool | None = None,
     ) -> None:
         self.nin = _check_count(nin, "nin")
         self.nout = _check_count(nout, "nout")
-        self.activation = check_activation(activation)
-        rng = random.Random() if rng is None else rng
+        self.activation = _activation_of(activation, nonlin, "Layer")
+        rng = _weights_rng(rng)
         self.neurons = [
             Neuron(self.nin, self.activation, init, rng, nout=self.nout) for _ in range(self.nout)
         ]
@@ -352,6 +394,11 @@ class Layer(Module):
     def _forward(self, xs: list[Value]) -> list[Value]:
         return [neuron._forward(xs) for neuron in self.neurons]
 
+    @property
+    def nonlin(self) -> bool:
+        """micrograd's flag: False for a linear layer, True when an activation is applied."""
+        return self.activation != "linear"
+
     def extra_repr(self) -> str:
         return f"nin={self.nin}, nout={self.nout}, activation={self.activation!r}"
 
@@ -359,8 +406,10 @@ class Layer(Module):
 class MLP(Module):
     """A multilayer perceptron: layers of sizes `nouts`, each feeding the next.
 
-    Hidden layers use `activation`, the last one `output_activation`. `seed` makes the
-    initial weights reproducible. `MLP(2, [16, 16, 1])` has 337 parameters.
+    Hidden layers use `activation`, the last one `output_activation` (relu then linear,
+    as in micrograd). `seed` makes the initial weights reproducible; without it they come
+    from Python's global `random`, so `random.seed(1337)` before `MLP(...)` does too.
+    `MLP(2, [16, 16, 1])` has 337 parameters.
     """
 
     def __init__(
@@ -378,7 +427,7 @@ class MLP(Module):
         sizes = [self.nin, *(_check_count(n, "each layer size in nouts") for n in nouts)]
         check_activation(activation)
         check_activation(output_activation)
-        rng = random.Random(seed)
+        rng = _weights_rng(None if seed is None else random.Random(seed))
         last = len(sizes) - 2
         self.layers = [
             Layer(sizes[i], sizes[i + 1], activation if i < last else output_activation, init, rng)
