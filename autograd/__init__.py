@@ -13,13 +13,14 @@
 from autograd.backward import backward, grad, gradients, topological_order, value_and_grad
 from autograd.listing import to_text
 from autograd.mode import is_grad_enabled, no_grad
-from autograd.op import OPS, DomainError, Op, define_op
+from autograd.op import OPS, DivisionByZeroError, DomainError, Op, define_op
 from autograd.ops import dot, power, sum_values
 from autograd.value import Value
 from autograd.viz import draw_dot  # imports graphviz only when called
 
 __all__ = [
     "OPS",
+    "DivisionByZeroError",
     "DomainError",
     "Op",
     "Value",

@@ -6,13 +6,19 @@ Nothing here recurses either, so a chain of a million operations is as easy as t
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, NoReturn
 
-from autograd.ops import identity
+from autograd.ops import identity  # first: the table imports value and op in their order
+
+# isort: split
+from autograd.op import RULE_FAILURES, DomainError, describe_node, rule_failed
 from autograd.value import Value, check_number, leaf
+
+_INF = math.inf
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -48,72 +54,186 @@ def backward(root: Value) -> None:
     """Add d(root)/d(node) to `node.grad` for every node `root` depends on.
 
     Gradients from earlier calls are set aside while this call propagates its own, then
-    added back, so calling twice gives exactly twice the gradients at every node.
+    added back, so calling twice gives exactly twice the gradients at every node. A call
+    that fails (a rule raising, a gradient overflowing, Ctrl-C) leaves every `.grad` exactly
+    as it was before the call.
     """
     order = topological_order(root)
     earlier = [(node, node.grad) for node in order if node.grad]
-    for node, _ in earlier:
+    try:
+        for node, _ in earlier:
+            node.grad = 0.0
+        root.grad = 1.0
+        _propagate(order)
+        for node, grad in earlier:
+            node.grad += grad
+        # One cheap test of everything: a sum of finite floats is finite unless it
+        # overflows, so only a non-finite total needs the exact look (and rarely finds none).
+        total = sum([node.grad for node in order])
+        if not -_INF < total < _INF and not all(map(math.isfinite, [n.grad for n in order])):
+            _restore(order, earlier)
+            _raise_overflow(order, root, earlier)
+    except BaseException:
+        _restore(order, earlier)
+        raise
+
+
+def _restore(order: list[Value], earlier: list[tuple[Value, float]]) -> None:
+    """Put back the `.grad` every node in `order` had before `backward()` started."""
+    for node in order:
         node.grad = 0.0
-    root.grad = 1.0
-    _propagate(order)
     for node, grad in earlier:
-        node.grad += grad
+        node.grad = grad
 
 
 def _propagate(order: list[Value]) -> None:
     """Push each node's `.grad` to its parents, outputs first (floats only)."""
+    node = None
+    try:
+        for node in reversed(order):
+            op = node._rule
+            if op is None:
+                continue
+            g = node.grad
+            if g == 0.0:  # every rule is linear in g: nothing to add
+                continue
+            parents = node._parents
+            if len(parents) == 1:
+                (a,) = parents
+                if op.uses_output:
+                    (grad_a,) = op.backward(g, node.data, a.data)
+                else:
+                    (grad_a,) = op.backward(g, a.data)
+                a.grad += grad_a
+                continue
+            if len(parents) == 2:
+                a, b = parents
+                if op.uses_output:
+                    grad_a, grad_b = op.backward(g, node.data, a.data, b.data)
+                else:
+                    grad_a, grad_b = op.backward(g, a.data, b.data)
+                a.grad += grad_a
+                b.grad += grad_b
+                continue
+            inputs = [parent.data for parent in parents]
+            grads = (
+                op.backward(g, node.data, *inputs) if op.uses_output else op.backward(g, *inputs)
+            )
+            for parent, grad in zip(parents, grads):
+                parent.grad += grad
+    except RULE_FAILURES as error:
+        raise _failure_at(node, error) from error
+
+
+def _failure_at(node: Value | None, error: Exception) -> Exception:
+    """`error` raised by the rule of `node`, as a DomainError naming the op and the node."""
+    if node is None or node._rule is None:
+        return error
+    return rule_failed(node._rule.name, node._parents, node.data, error)
+
+
+def _local_gradients(node: Value, g: float) -> Sequence[Any]:
+    """The float gradients `node`'s rule sends to its parents for incoming gradient `g`."""
+    op = node._rule
+    assert op is not None
+    inputs = [parent.data for parent in node._parents]
+    return op.backward(g, node.data, *inputs) if op.uses_output else op.backward(g, *inputs)
+
+
+def _raise_overflow(
+    order: list[Value], root: Value, earlier: list[tuple[Value, float]]
+) -> NoReturn:
+    """Walk `order` again with a check at every step and raise where a gradient overflowed.
+
+    The slow path of `backward()`, taken only when some gradient came out non-finite; the
+    caller restores every `.grad` afterwards.
+    """
+    for node in order:
+        node.grad = 0.0
+    root.grad = 1.0
     for node in reversed(order):
         op = node._rule
-        if op is None:
-            continue
         g = node.grad
-        if g == 0.0:  # every rule is linear in g: nothing to add
+        if op is None or g == 0.0:
             continue
-        parents = node._parents
-        if len(parents) == 1:
-            (a,) = parents
-            if op.uses_output:
-                (grad_a,) = op.backward(g, node.data, a.data)
-            else:
-                (grad_a,) = op.backward(g, a.data)
-            a.grad += grad_a
+        if op.hand_written:  # its step adds into the parents itself
+            _local_gradients(node, g)
+            for i, parent in enumerate(node._parents):
+                if not math.isfinite(parent.grad):
+                    raise _overflow(node, i, g, parent.grad)
             continue
-        if len(parents) == 2:
-            a, b = parents
-            if op.uses_output:
-                grad_a, grad_b = op.backward(g, node.data, a.data, b.data)
-            else:
-                grad_a, grad_b = op.backward(g, a.data, b.data)
-            a.grad += grad_a
-            b.grad += grad_b
-            continue
-        inputs = [parent.data for parent in parents]
-        grads = op.backward(g, node.data, *inputs) if op.uses_output else op.backward(g, *inputs)
-        for parent, grad in zip(parents, grads):
-            parent.grad += grad
+        for i, (parent, grad) in enumerate(zip(node._parents, _local_gradients(node, g))):
+            if not math.isfinite(grad):
+                raise _overflow(node, i, g, grad)
+            total = parent.grad + grad
+            if not math.isfinite(total):
+                raise _overflow(node, i, g, grad, parent.grad)
+            parent.grad = total
+    for node, grad in earlier:
+        if not math.isfinite(node.grad + grad):
+            raise DomainError(
+                f"backward: the gradient of {_name(node)} overflows when added to the .grad "
+                f"it already had: {node.grad!r} + {grad!r} is not finite (call zero_grad() "
+                "between steps)"
+            )
+    raise DomainError("backward: a gradient came out non-finite (a hand-written _backward?)")
+
+
+def _overflow(
+    node: Value, i: int, g: float, grad: float, already: float | None = None
+) -> DomainError:
+    """The error for the gradient `node` sends to its input `i` not being a finite number."""
+    op = node._rule
+    assert op is not None
+    where = describe_node(op.name, node._parents, node.data)
+    parent = node._parents[i]
+    target = f"input {i} ({_name(parent)})"
+    if already is None:
+        what = f"the gradient it sends to its {target} is {grad!r}"
+    else:
+        what = f"the gradients reaching its {target} add up past a float: {already!r} + {grad!r}"
+    return DomainError(
+        f"a gradient overflowed at the node {where} (op {op.name!r}, incoming gradient "
+        f"{g!r}): {what}"
+    )
+
+
+def _name(node: Value) -> str:
+    """A node as messages show it: its label if it has one, and its value."""
+    return f"{node.label!r} = {node.data!r}" if node.label else repr(node.data)
 
 
 def apply_rule_once(node: Value) -> None:
     """One step of backpropagation by hand: add `node.grad * d(node)/d(parent)` to each parent.
 
-    This is `node._backward()`, micrograd's per-node step; a leaf has nothing to do.
+    This is `node._backward()`, micrograd's per-node step; a leaf has nothing to do. It
+    changes no gradient when the rule fails or a gradient would overflow.
     """
     rule = node._rule
     if rule is None:
         return
     parents = node._parents
-    inputs = [parent.data for parent in parents]
     g = node.grad
-    grads = rule.backward(g, node.data, *inputs) if rule.uses_output else rule.backward(g, *inputs)
-    for parent, grad in zip(parents, grads):
-        parent.grad += grad
+    try:
+        grads = _local_gradients(node, g)
+    except RULE_FAILURES as error:
+        raise _failure_at(node, error) from error
+    if rule.hand_written:
+        return
+    sums = [parent.grad + grad for parent, grad in zip(parents, grads)]
+    for i, (parent, grad, total) in enumerate(zip(parents, grads, sums)):
+        if not math.isfinite(total):
+            raise _overflow(node, i, g, grad, parent.grad if math.isfinite(grad) else None)
+    for parent, total in zip(parents, sums):
+        parent.grad = total
 
 
 def gradients(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) -> list[Any]:
     """d(output)/d(x) for each x in `inputs`, without touching any `.grad`.
 
     With `create_graph=True` the gradients are Values whose graph leads back to the inputs,
-    so they can be differentiated again; otherwise they are floats.
+    so they can be differentiated again; otherwise they are floats. A rule that fails or a
+    gradient that overflows raises `DomainError` naming the node where it happened.
     """
     order = topological_order(output)
     # Only nodes on a path from an input to the output need a gradient.
@@ -124,7 +244,25 @@ def gradients(output: Value, inputs: Sequence[Value], *, create_graph: bool = Fa
     zero: Any = leaf(0.0) if create_graph else 0.0
     if output not in on_path:
         return [zero for _ in inputs]
+    if create_graph:
+        return _walk(order, on_path, output, inputs, create_graph=True, checked=False)
+    results = _walk(order, on_path, output, inputs, create_graph=False, checked=False)
+    if not all(map(math.isfinite, results)):  # rules are linear in g: it reaches an input
+        _walk(order, on_path, output, inputs, create_graph=False, checked=True)
+    return results
 
+
+def _walk(
+    order: list[Value],
+    on_path: set[Value],
+    output: Value,
+    inputs: Sequence[Value],
+    *,
+    create_graph: bool,
+    checked: bool,
+) -> list[Any]:
+    """The gradients of `output` for `inputs`, in a dict; `checked` tests every step."""
+    zero: Any = leaf(0.0) if create_graph else 0.0
     grads: dict[Value, Any] = {output: leaf(1.0) if create_graph else 1.0}
     for node in reversed(order):
         op = node._rule
@@ -139,11 +277,39 @@ def gradients(output: Value, inputs: Sequence[Value], *, create_graph: bool = Fa
         parents = node._parents
         args: list[Any] = list(parents) if create_graph else [p.data for p in parents]
         out: Any = node if create_graph else node.data
-        local = op.backward(g, out, *args) if op.uses_output else op.backward(g, *args)
-        for parent, grad in zip(parents, local):
-            if parent in on_path:
-                grads[parent] = grad if parent not in grads else grads[parent] + grad
+        try:
+            local = op.backward(g, out, *args) if op.uses_output else op.backward(g, *args)
+        except RULE_FAILURES as error:
+            if create_graph and isinstance(error, DomainError):
+                _diagnose(node, g.data)  # an overflow in the derivative's own graph?
+            raise _failure_at(node, error) from error
+        for i, (parent, grad) in enumerate(zip(parents, local)):
+            if parent not in on_path:
+                continue
+            if checked and not math.isfinite(grad):
+                raise _overflow(node, i, g, grad)
+            if parent not in grads:
+                grads[parent] = grad
+                continue
+            try:
+                total = grads[parent] + grad
+            except RULE_FAILURES:  # Values: the sum itself overflowed
+                raise _overflow(node, i, g.data, grad.data, grads[parent].data) from None
+            if checked and not math.isfinite(total):
+                raise _overflow(node, i, g, grad, grads[parent])
+            grads[parent] = total
     return [grads.get(x, zero) for x in inputs]
+
+
+def _diagnose(node: Value, g: float) -> None:
+    """Raise the overflow error if `node`'s rule on floats gives a non-finite gradient."""
+    try:
+        local = _local_gradients(node, g)
+    except RULE_FAILURES:
+        return
+    for i, grad in enumerate(local):
+        if not math.isfinite(grad):
+            raise _overflow(node, i, g, grad)
 
 
 _nesting: ContextVar[int] = ContextVar("glassgrad_grad_nesting", default=0)

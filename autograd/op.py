@@ -24,6 +24,11 @@ class DomainError(ValueError):
     """An operation was asked for a result that is not a finite real number."""
 
 
+class DivisionByZeroError(DomainError, ZeroDivisionError):
+    """A division by zero, forward or in a derivative rule: both a `DomainError` and the
+    `ZeroDivisionError` Python's own `1 / 0` raises, so either `except` catches it."""
+
+
 class Op:
     """One row of the rule table: a named forward function and its derivative rule."""
 
@@ -399,7 +404,32 @@ def _failed(name: str, args: Sequence[float], error: Exception) -> Exception:
     """The error to raise when a forward raised: DomainErrors pass through unchanged."""
     if isinstance(error, DomainError):
         return error
-    return DomainError(f"{name}({', '.join(map(repr, args))}) failed: {error}")
+    kind = DivisionByZeroError if isinstance(error, ZeroDivisionError) else DomainError
+    return kind(f"{name}({', '.join(map(repr, args))}) failed: {error}")
+
+
+RULE_FAILURES = (ArithmeticError, ValueError)
+"""What a derivative rule raises when the numbers fail it (a TypeError is a malformed rule
+or a node without one, and passes through as it is)."""
+
+
+def describe_node(name: str, inputs: Sequence[Any], out: Any) -> str:
+    """`name(inputs) = out`, the way error messages show one node."""
+    return f"{name}({', '.join(map(repr, map(_number, inputs)))}) = {_number(out)!r}"
+
+
+def rule_failed(name: str, inputs: Sequence[Any], out: Any, error: Exception) -> DomainError:
+    """The DomainError for a derivative rule of `name` that raised `error` at this node.
+
+    A division by zero stays a ZeroDivisionError too, so `except ZeroDivisionError` works.
+    """
+    kind = DivisionByZeroError if isinstance(error, ZeroDivisionError) else DomainError
+    where = describe_node(name, inputs, out)
+    return kind(f"the derivative rule of {name!r} failed at {where}: {error}")
+
+
+def _number(x: Any) -> Any:
+    return x.data if isinstance(x, Value) else x
 
 
 def _checked(name: str, data: object, args: Sequence[float]) -> float:

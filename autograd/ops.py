@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from autograd.op import OPS, DomainError, Op, define_op, mark_built_in
+from autograd.op import OPS, DivisionByZeroError, DomainError, Op, define_op, mark_built_in
 from autograd.value import Operand, Value, check_number, leaf
 
 __all__ = ["OPS", "DomainError", "Op", "define_op", "dot", "power", "sum_values"]
@@ -35,7 +35,7 @@ def _data(x: Any) -> float:
 
 def _divide(a: float, b: float) -> float:
     if b == 0.0:
-        raise DomainError(f"division by zero: {a!r} / {b!r}")
+        raise DivisionByZeroError(f"division by zero: {a!r} / {b!r}")
     return a / b
 
 
@@ -67,7 +67,7 @@ def _relu_forward(x: float) -> float:
 
 def _pow_forward(x: float, y: float) -> float:
     if x == 0.0 and y < 0.0:
-        raise DomainError(f"0 ** negative is undefined: {x!r} ** {y!r}")
+        raise DivisionByZeroError(f"0 ** negative is undefined: {x!r} ** {y!r}")
     if x < 0.0 and not float(y).is_integer():
         raise DomainError(f"negative ** non-integer is not real: {x!r} ** {y!r}")
     try:

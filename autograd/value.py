@@ -27,15 +27,31 @@ Operand = Union["Value", int, float]
 
 def check_number(data: object, what: str = "Value") -> float:
     """Return `data` as a finite float, or raise naming what is wrong with it."""
-    if type(data) is float or type(data) is int:
-        result = float(data)
+    if type(data) is float:
+        result = data
     elif isinstance(data, bool) or not isinstance(data, numbers.Real):
         raise TypeError(f"{what} needs an int or a float, got {type(data).__name__}: {data!r}")
     else:
-        result = float(data)
+        try:
+            result = float(data)
+        except OverflowError:  # an int or Fraction past 1.8e308
+            raise ValueError(
+                f"{what} needs a finite number, got {_shorten(data)}, too large for a float"
+            ) from None
     if not math.isfinite(result):
         raise ValueError(f"{what} needs a finite number, got {result!r}")
     return result
+
+
+def _shorten(number: object) -> str:
+    """`repr(number)`, its middle cut out when it is long (a 400-digit int)."""
+    try:
+        text = repr(number)
+    except ValueError:  # an int past Python's str conversion limit
+        return f"an int of {number.bit_length()} bits" if isinstance(number, int) else "a number"
+    if len(text) <= 40:
+        return text
+    return f"{text[:16]}...{text[-12:]} ({len(text)} characters)"
 
 
 class Value:
