@@ -21,6 +21,7 @@ from types import ModuleType
 from typing import Any
 
 from autograd.backward import grad, gradients
+from autograd.op import DomainError
 from autograd.value import Operand, Value, check_number
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
@@ -57,8 +58,17 @@ def gradcheck(
     point = _as_point(inputs)
     _check_tolerances(eps, atol, rtol)
     everything = tuple(range(len(point)))
-    analytic = [float(g) for g in grad(f, everything)(*point)]
-    by_backward = _backward_gradient(f, point)
+    _evaluate(f, point)  # a forward that fails raises its own error, unchanged
+    try:
+        analytic = [float(g) for g in grad(f, everything)(*point)]
+        by_backward = _backward_gradient(f, point)
+    except DomainError as error:  # the rules gave a non-finite gradient or failed
+        raise GradcheckError(
+            f"gradcheck: the gradient of {getattr(f, '__name__', f)!r} could not be computed "
+            f"at {list(point)}: {error}",
+            [],
+            [],
+        ) from error
     numeric = [_central_difference(lambda xs: _evaluate(f, xs), point, i, eps) for i in everything]
 
     rows = []
