@@ -7,7 +7,8 @@
     ...               optim.Adam(model.parameters(), lr=0.05), epochs=30, val_data=val,
     ...               progress=False)
 
-Modules (`Module`, `Neuron`, `Layer`, `MLP`, `Dropout`, `Sequential`, `Linear`) are here; losses,
+Modules (`Module`, `Neuron`, `Layer`, `MLP`, `Dropout`, `Sequential`, `Linear`, `Embedding`,
+`LayerNorm`, `RMSNorm`, `RNN`, `GRU`, `LSTM`) are here; losses,
 optimizers, datasets and initializers are in `nn.losses`, `nn.optim`, `nn.data` and
 `nn.init`; softmax, log_softmax and other functions of a vector in `nn.functional`;
 callbacks for `fit` (early stopping, checkpoints, TensorBoard) in `nn.callbacks`.
@@ -15,22 +16,31 @@ callbacks for `fit` (early stopping, checkpoints, TensorBoard) in `nn.callbacks`
 
 from nn import callbacks, data, functional, init, losses, optim, plot
 from nn.callbacks import Callback, EarlyStopping, ModelCheckpoint, TensorBoard
+from nn.embedding import Embedding
 from nn.linear import Linear
 from nn.module import MLP, Dropout, Layer, LoadResult, Module, Neuron, Sequential, StateDictError
+from nn.normalization import LayerNorm, RMSNorm
+from nn.recurrent import GRU, LSTM, RNN
 from nn.training import History, accuracy, cross_validate, fit, predict
 
 __all__ = [
+    "GRU",
+    "LSTM",
     "MLP",
+    "RNN",
     "Callback",
     "Dropout",
     "EarlyStopping",
+    "Embedding",
     "History",
     "Layer",
+    "LayerNorm",
     "Linear",
     "LoadResult",
     "ModelCheckpoint",
     "Module",
     "Neuron",
+    "RMSNorm",
     "Sequential",
     "StateDictError",
     "TensorBoard",
