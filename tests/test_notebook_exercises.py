@@ -59,28 +59,34 @@ def test_every_blank_is_skipped_in_ci_and_followed_by_a_solution_and_a_check(pat
         assert "assert" in _source(check)
 
 
-def _run(sources: list[str]) -> None:
-    namespace: dict[str, Any] = {"__name__": "__notebook__"}
-    for source in sources:
-        exec(compile(source, "<cell>", "exec"), namespace)
+def _run(source: str, namespace: dict[str, Any]) -> None:
+    exec(compile(source, "<cell>", "exec"), namespace)
 
 
-@pytest.mark.parametrize(
-    ("path", "exercise"),
-    [(path, index) for path in WITH_EXERCISES for index in _exercises(path)],
-    ids=lambda item: item.stem if isinstance(item, Path) else str(item),
-)
-def test_a_self_check_fails_while_its_blank_is_unfilled(path: Path, exercise: int) -> None:
+@pytest.mark.parametrize("path", WITH_EXERCISES, ids=lambda path: path.stem)
+def test_each_self_check_passes_when_solved_and_fails_while_its_blank_is_unfilled(
+    path: Path,
+) -> None:
+    """One pass over the notebook: at each exercise, the blank and its check run in a copy of
+    the namespace (the check must fail), then the solution and the check (it must pass)."""
     cells = _cells(path)
-    code = [
-        (i, cell)
-        for i, cell in enumerate(cells[: exercise + 3])
-        if cell["cell_type"] == "code" and "skip-execution" not in _tags(cell)
-    ]
-    solved = [_source(cell) for i, cell in code if i <= exercise + 2]
-    unsolved = [
-        _source(cells[exercise]) if i == exercise + 1 else s for (i, _), s in zip(code, solved)
-    ]
-    _run(solved)  # the solved form passes its checks ...
-    with pytest.raises((AssertionError, TypeError, ValueError)):
-        _run(unsolved)  # ... and the blank in place of the solution does not
+    namespace: dict[str, Any] = {"__name__": "__notebook__"}
+    index = 0
+    while index < len(cells):
+        cell = cells[index]
+        if "exercise" in _tags(cell):
+            blank, solution, check = (_source(c) for c in cells[index : index + 3])
+            unfilled = dict(namespace)
+            with pytest.raises((AssertionError, TypeError, ValueError)):
+                _run(blank, unfilled)
+                _run(check, unfilled)
+            _run(solution, namespace)
+            _run(check, namespace)
+            index += 3
+        elif cell["cell_type"] == "code":
+            _run(_source(cell), namespace)
+            index += 1
+        else:
+            index += 1
+        if index > max(_exercises(path)) + 2:
+            break
