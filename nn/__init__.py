@@ -8,15 +8,17 @@
     ...               progress=False)
 
 Modules (`Module`, `Neuron`, `Layer`, `MLP`, `Dropout`, `Sequential`, `Linear`, `Embedding`,
-`LayerNorm`, `RMSNorm`, `RNN`, `GRU`, `LSTM`) are here; losses,
+`LayerNorm`, `RMSNorm`, `RNN`, `GRU`, `LSTM`, `MultiHeadAttention`, `GPT`) are here; losses,
 optimizers, datasets and initializers are in `nn.losses`, `nn.optim`, `nn.data` and
 `nn.init`; softmax, log_softmax and other functions of a vector in `nn.functional`;
 callbacks for `fit` (early stopping, checkpoints, TensorBoard) in `nn.callbacks`.
 """
 
 from nn import callbacks, data, functional, init, losses, optim, plot
+from nn.attention import MultiHeadAttention
 from nn.callbacks import Callback, EarlyStopping, ModelCheckpoint, TensorBoard
 from nn.embedding import Embedding
+from nn.gpt import GPT
 from nn.linear import Linear
 from nn.module import MLP, Dropout, Layer, LoadResult, Module, Neuron, Sequential, StateDictError
 from nn.normalization import LayerNorm, RMSNorm
@@ -24,6 +26,7 @@ from nn.recurrent import GRU, LSTM, RNN
 from nn.training import History, accuracy, cross_validate, fit, predict
 
 __all__ = [
+    "GPT",
     "GRU",
     "LSTM",
     "MLP",
@@ -39,6 +42,7 @@ __all__ = [
     "LoadResult",
     "ModelCheckpoint",
     "Module",
+    "MultiHeadAttention",
     "Neuron",
     "RMSNorm",
     "Sequential",

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from importlib import resources
 from typing import Any, TypeVar
 
 __all__ = [
+    "CharTokenizer",
     "Dataset",
     "Matrix",
     "batches",
     "kfold",
     "load_digits",
+    "load_names",
     "make_circles",
+    "make_memory_task",
     "make_moons",
     "make_xor",
     "standardize",
@@ -250,3 +254,102 @@ def batches(
             yield [X[i] for i in chunk], [y[i] for i in chunk]
 
     return generate()
+
+
+# -- text and sequences ------------------------------------------------------------------
+
+
+def load_names() -> list[str]:
+    """5163 first names, lowercase a-z, sorted: for character-level language models.
+
+    They ship with glassgrad (`nn/first_names.txt`, nothing is downloaded): the US 1990
+    Census first-name lists (public domain) as packaged in the PyPI package `names` 0.3.0
+    (MIT licence), lowercased and deduplicated.
+    """
+    text = resources.files("nn").joinpath("first_names.txt").read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
+class CharTokenizer:
+    """Text <-> token ids, one id per character.
+
+    Id 0 is the boundary token (`boundary`, "." by default), which marks where a text starts
+    and ends, so a model can learn both how names begin and when to stop; ids 1, 2, ... are
+    the characters of `texts`, sorted. `encode("emma", boundaries=True)` is
+    `[0, 5, 13, 13, 1, 0]`-like; `decode` leaves boundary tokens out.
+    """
+
+    def __init__(self, texts: Iterable[str], boundary: str = ".") -> None:
+        if not isinstance(boundary, str) or len(boundary) != 1:
+            raise ValueError(f"boundary must be one character, got {boundary!r}")
+        if isinstance(texts, str):
+            raise TypeError("CharTokenizer needs a list of texts, got one str (wrap it: [text])")
+        characters = sorted(set("".join(texts)))
+        if boundary in characters:
+            raise ValueError(
+                f"the boundary token {boundary!r} appears in the texts: choose another one"
+            )
+        self.boundary = boundary
+        self.tokens = [boundary, *characters]
+        """Token id -> character (id 0 is the boundary)."""
+        self._ids = {token: index for index, token in enumerate(self.tokens)}
+
+    @property
+    def vocab_size(self) -> int:
+        """The number of token ids, boundary included."""
+        return len(self.tokens)
+
+    def encode(self, text: str, *, boundaries: bool = False) -> list[int]:
+        """The ids of `text`'s characters; with `boundaries`, wrapped in boundary tokens."""
+        if not isinstance(text, str):
+            raise TypeError(f"encode needs a str, got {type(text).__name__}")
+        try:
+            ids = [self._ids[character] for character in text]
+        except KeyError as error:
+            raise ValueError(
+                f"encode: {error.args[0]!r} in {text!r} is not in the tokenizer's "
+                f"{self.vocab_size - 1} characters"
+            ) from None
+        return [0, *ids, 0] if boundaries else ids
+
+    def decode(self, ids: Iterable[int]) -> str:
+        """The text of `ids`, with boundary tokens (id 0) left out."""
+        characters = []
+        for index in ids:
+            if isinstance(index, bool) or not isinstance(index, int):
+                raise TypeError(f"decode needs int ids, got {index!r}")
+            if not 0 <= index < self.vocab_size:
+                raise ValueError(f"decode: id {index} is out of range 0..{self.vocab_size - 1}")
+            if index:
+                characters.append(self.tokens[index])
+        return "".join(characters)
+
+    def __repr__(self) -> str:
+        return f"CharTokenizer(vocab_size={self.vocab_size}, boundary={self.boundary!r})"
+
+
+def make_memory_task(
+    n: int = 100, length: int = 10, symbols: int = 2, seed: Seed = None
+) -> tuple[list[Matrix], list[int]]:
+    """`n` sequences of `length` one-hot vectors; each one's label is its first symbol.
+
+    The first step shows one of `symbols` symbols; every later step shows a random one,
+    which is noise. To answer at the end, a model must carry the first symbol across
+    `length - 1` steps: a test of memory that a plain RNN fails as `length` grows (its
+    gradient from the answer back to step 0 vanishes) and a GRU or LSTM passes.
+    Returns `(X, y)`: `X[i]` is a list of `length` vectors of `symbols` floats.
+    """
+    n = _check_int("n", n, 1)
+    length = _check_int("length", length, 1)
+    symbols = _check_int("symbols", symbols, 2)
+    rng = _rng(seed)
+
+    def one_hot(symbol: int) -> list[float]:
+        return [1.0 if k == symbol else 0.0 for k in range(symbols)]
+
+    X, y = [], []
+    for _ in range(n):
+        sequence = [rng.randrange(symbols) for _ in range(length)]
+        X.append([one_hot(symbol) for symbol in sequence])
+        y.append(sequence[0])
+    return X, y

@@ -8,7 +8,7 @@ matplotlib is the `plot` extra and is imported only when a function is called.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from autograd import Value, sum_values
@@ -18,7 +18,14 @@ from nn.training import History, predict
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["PLOT_MISSING", "decision_boundary", "history", "layer_stats"]
+__all__ = [
+    "PLOT_MISSING",
+    "attention",
+    "decision_boundary",
+    "gradient_through_time",
+    "history",
+    "layer_stats",
+]
 
 PLOT_MISSING = "nn.plot needs matplotlib: pip install 'glassgrad[plot]'"
 
@@ -249,3 +256,122 @@ def _linspace(start: float, stop: float, n: int) -> list[float]:
 
 def _rows(values: list[Any], width: int) -> list[list[Any]]:
     return [values[i : i + width] for i in range(0, len(values), width)]
+
+
+# -- sequences: attention maps and gradients through time --------------------------------
+
+
+def attention(
+    weights: Sequence[Sequence[float]] | Sequence[Sequence[Sequence[float]]],
+    tokens: Sequence[str],
+    *,
+    title: str = "attention",
+) -> Figure:
+    """Heatmaps of attention weights: row t shows how much position t reads each position s.
+
+    `weights` is one head's T x T matrix, or a list of them (`MultiHeadAttention.last_weights`),
+    one panel per head; `tokens` names the T positions on both axes.
+    """
+    heads = _as_heads(weights)
+    size = len(heads[0])
+    if isinstance(tokens, str) or len(tokens) != size:
+        raise ValueError(
+            f"attention: the weights are {size} x {size} but there are "
+            f"{len(tokens)} tokens; pass one label per position"
+        )
+    labels = [str(token) for token in tokens]
+    fig = _figure(0.6 + 2.9 * len(heads), 3.3)
+    axes = fig.subplots(1, len(heads), squeeze=False)[0]
+    images = []
+    for index, (ax, head) in enumerate(zip(axes, heads)):
+        image = ax.imshow(head, cmap="viridis", vmin=0.0, vmax=1.0)
+        ax.set_xticks(range(size), labels, fontsize=8)
+        ax.set_yticks(range(size), labels if index == 0 else [""] * size, fontsize=8)
+        ax.set_title(f"head {index}" if len(heads) > 1 else title, fontsize=10)
+        ax.set_xlabel("attends to (s)", fontsize=8)
+        images.append(image)
+    axes[0].set_ylabel("position (t)", fontsize=8)
+    fig.colorbar(images[-1], ax=list(axes), shrink=0.8, label="weight")
+    if len(heads) > 1:
+        fig.suptitle(title)
+    return fig
+
+
+def _as_heads(weights: Any) -> list[list[list[float]]]:
+    """`weights` as a list of square matrices of floats, or a ValueError saying why not."""
+    if not isinstance(weights, Sequence) or not weights:
+        raise ValueError("attention needs a T x T matrix of weights or a list of them")
+    heads = weights if isinstance(weights[0][0], Sequence) else [weights]
+    size = len(heads[0])
+    result = []
+    for head in heads:
+        if len(head) != size or any(len(row) != size for row in head):
+            raise ValueError(f"attention: every head must be a {size} x {size} matrix")
+        result.append([[float(w.data if isinstance(w, Value) else w) for w in row] for row in head])
+    return result
+
+
+def gradient_through_time(
+    history_of_grads: Sequence[float] | Sequence[Sequence[float]] | Mapping[str, Any],
+    *,
+    title: str = "gradient size per time step",
+) -> Figure:
+    """How big d(loss)/d(h_t) is at each step t, on a log scale: a vanishing gradient is a
+    line falling towards step 0.
+
+    Pass one list of sizes per step (`nn.recurrent.gradient_norms(outputs)`), a list of such
+    lists (snapshots during training, drawn light to dark), or a dict name -> either, one
+    panel per name on a shared scale (to compare RNN, GRU and LSTM).
+    """
+    if isinstance(history_of_grads, Mapping):
+        panels = [(str(name), _snapshots(value)) for name, value in history_of_grads.items()]
+    else:
+        panels = [("", _snapshots(history_of_grads))]
+    if not panels:
+        raise ValueError("gradient_through_time: nothing to plot")
+    fig = _figure(0.8 + 3.8 * len(panels), 3.6)
+    axes = fig.subplots(1, len(panels), squeeze=False, sharey=True)[0]
+    floor = min(
+        (g for _, snaps in panels for snap in snaps for g in snap if g > 0.0), default=1e-12
+    )
+    for ax, (name, snapshots) in zip(axes, panels):
+        count = len(snapshots)
+        for index, sizes in enumerate(snapshots):
+            shade = 0.25 + 0.75 * (index + 1) / count
+            label = None
+            if count > 1 and index in (0, count - 1):
+                label = "first" if index == 0 else "last"
+            ax.plot(
+                range(len(sizes)),
+                [max(g, floor) for g in sizes],
+                color=(0.12 * shade, 0.35 * shade, 0.75 * shade),
+                alpha=0.4 + 0.6 * (index + 1) / count,
+                marker="o" if count == 1 else None,
+                markersize=3,
+                label=label,
+            )
+        ax.set_yscale("log")
+        ax.set_xlabel("time step t")
+        ax.set_title(name or title, fontsize=10)
+        ax.grid(alpha=0.3, which="both")
+        if count > 1:
+            ax.legend(fontsize=8, title="snapshot", title_fontsize=8)
+    axes[0].set_ylabel("|d loss / d h_t|")
+    if len(panels) > 1:
+        fig.suptitle(title)
+    return fig
+
+
+def _snapshots(value: Any) -> list[list[float]]:
+    if not isinstance(value, Sequence) or isinstance(value, str) or not value:
+        raise ValueError(
+            "gradient_through_time needs a list of gradient sizes per step, a list of such "
+            f"lists, or a dict of them; got {value!r:.60}"
+        )
+    snapshots = value if isinstance(value[0], Sequence) else [value]
+    result = []
+    for snap in snapshots:
+        if not snap or any(isinstance(g, bool) or not isinstance(g, (int, float)) for g in snap):
+            raise ValueError("gradient_through_time: each snapshot must be a list of numbers")
+        result.append([float(g) for g in snap])
+    return result
