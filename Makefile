@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 DEV    := $(VENV)/.installed-dev
 TORCH  := $(VENV)/.installed-torch
 
-.PHONY: help setup graphviz test test-thorough lint demo bench notebooks clean
+.PHONY: help setup graphviz chromium test test-thorough lint demo bench notebooks clean
 
 help:
 	@echo "make demo           train a small network and draw it (the main job)"
@@ -40,6 +40,17 @@ graphviz:
 		echo "Graphviz's 'dot' is missing: install it (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz; conda: conda install graphviz)."; \
 	fi
 
+# The backward player's tests drive Debian's Chromium headless through Playwright
+# (pointed at the system browser: Playwright's own browser download is not used).
+chromium:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Chromium with apt-get (for the browser tests) ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "Chromium is missing (the browser tests need it): install it (Debian/Ubuntu: sudo apt-get install chromium; macOS: brew install --cask chromium), or set GLASSGRAD_CHROMIUM to a Chrome or Chromium program."; \
+	fi
+
 setup: $(DEV) graphviz
 ifeq ($(CI),true)
 setup: $(TORCH)
@@ -50,7 +61,7 @@ lint: setup
 	$(BIN)/ruff format --check autograd nn tests
 	$(BIN)/mypy
 
-test: lint
+test: lint chromium
 	$(BIN)/python -m pytest
 
 test-thorough: setup

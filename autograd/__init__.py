@@ -15,6 +15,7 @@ from autograd.listing import to_text
 from autograd.mode import is_grad_enabled, no_grad
 from autograd.op import OPS, DivisionByZeroError, DomainError, Op, define_op
 from autograd.ops import dot, power, sum_values
+from autograd.player import animate_backward  # imports graphviz only when called
 from autograd.value import Value
 from autograd.viz import draw_dot  # imports graphviz only when called
 
@@ -24,6 +25,7 @@ __all__ = [
     "DomainError",
     "Op",
     "Value",
+    "animate_backward",
     "backward",
     "define_op",
     "dot",

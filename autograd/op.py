@@ -32,7 +32,16 @@ class DivisionByZeroError(DomainError, ZeroDivisionError):
 class Op:
     """One row of the rule table: a named forward function and its derivative rule."""
 
-    __slots__ = ("apply", "arity", "backward", "forward", "name", "smooth", "uses_output")
+    __slots__ = (
+        "apply",
+        "arity",
+        "backward",
+        "formula",
+        "forward",
+        "name",
+        "smooth",
+        "uses_output",
+    )
 
     hand_written: ClassVar[bool] = False
     """True for the rule of a node built micrograd's way (see `HandWrittenRule`)."""
@@ -46,8 +55,10 @@ class Op:
         uses_output: bool = False,
         smooth: Callable[..., bool] | None = None,
         arity: int | None = None,
+        formula: str = "",
     ) -> None:
         self.name = name
+        self.formula = formula
         self.forward = forward
         self.backward = backward
         self.uses_output = uses_output
@@ -85,6 +96,7 @@ class HandWrittenRule(Op):
             raise TypeError(f"{name!r} was written by hand for one node and cannot be applied")
 
         self.name = name
+        self.formula = "a _backward written by hand (micrograd's way)"
         self.forward = apply
         self.backward = run
         self.uses_output = False
@@ -108,6 +120,7 @@ def define_op(
     smooth: Callable[..., bool] | None = None,
     arity: int | None = None,
     replace: bool = False,
+    formula: str = "",
 ) -> Callable[..., Value]:
     """Add an operation to the table and return a function that applies it.
 
@@ -116,7 +129,8 @@ def define_op(
     float for plain numbers and a Value for Values), so the rule runs on floats in the
     first-order pass and on Values for every higher order. With `uses_output=True` the
     rule is `backward(g, out, *xs)`. `smooth(*xs) -> bool` tells property tests where the op is
-    defined and differentiable with some room (away from kinks and poles).
+    defined and differentiable with some room (away from kinks and poles). `formula` is the
+    rule in words for people (`"d(a*b)/da = b, d(a*b)/db = a"`); the backward player shows it.
 
     `arity` is the number of inputs. By default it is read from `forward`'s signature
     (parameters with a default value are not inputs; `*xs` means any number); a function
@@ -155,7 +169,9 @@ def define_op(
             "keep applying the earlier op)"
         )
     rule = _checked_rule(name, backward, uses_output) if _BUILT_IN else backward
-    op = Op(name, forward, rule, uses_output=uses_output, smooth=smooth, arity=n)
+    op = Op(
+        name, forward, rule, uses_output=uses_output, smooth=smooth, arity=n, formula=formula
+    )
     OPS[name] = op
     return op.apply
 

@@ -122,40 +122,62 @@ def _far_from_zero(x: float) -> bool:
     return abs(x) > 1e-3
 
 
-add = define_op("+", operator.add, lambda g, a, b: (g, g))
-sub = define_op("-", operator.sub, lambda g, a, b: (g, -g))
-mul = define_op("*", operator.mul, lambda g, a, b: (g * b, g * a))
+add = define_op("+", operator.add, lambda g, a, b: (g, g), formula="d(a+b)/da = 1, d(a+b)/db = 1")
+sub = define_op("-", operator.sub, lambda g, a, b: (g, -g), formula="d(a-b)/da = 1, d(a-b)/db = -1")
+mul = define_op(
+    "*", operator.mul, lambda g, a, b: (g * b, g * a), formula="d(a*b)/da = b, d(a*b)/db = a"
+)
 div = define_op(
     "/",
     _divide,
     lambda g, a, b: (g / b, -g * a / (b * b)),
     smooth=lambda a, b: abs(b) > 0.1,
+    formula="d(a/b)/da = 1/b, d(a/b)/db = -a/b²",
 )
-neg = define_op("neg", operator.neg, lambda g, x: (-g,))
-identity = define_op("identity", lambda x: x, lambda g, x: (g,))
+neg = define_op("neg", operator.neg, lambda g, x: (-g,), formula="d(-x)/dx = -1")
+identity = define_op("identity", lambda x: x, lambda g, x: (g,), formula="d(x)/dx = 1")
 exp = define_op(
     "exp",
     _exp_forward,
     lambda g, out, x: (g * out,),
     uses_output=True,
     smooth=lambda x: x < 50.0,
+    formula="d(exp x)/dx = exp x",
 )
-log = define_op("log", _log_forward, lambda g, x: (g / x,), smooth=lambda x: x > 0.1)
-tanh = define_op("tanh", math.tanh, lambda g, out, x: (g * (1.0 - out * out),), uses_output=True)
+log = define_op(
+    "log",
+    _log_forward,
+    lambda g, x: (g / x,),
+    smooth=lambda x: x > 0.1,
+    formula="d(log x)/dx = 1/x",
+)
+tanh = define_op(
+    "tanh",
+    math.tanh,
+    lambda g, out, x: (g * (1.0 - out * out),),
+    uses_output=True,
+    formula="d(tanh x)/dx = 1 - tanh² x",
+)
 sigmoid = define_op(
-    "sigmoid", _sigmoid_forward, lambda g, out, x: (g * out * (1.0 - out),), uses_output=True
+    "sigmoid",
+    _sigmoid_forward,
+    lambda g, out, x: (g * out * (1.0 - out),),
+    uses_output=True,
+    formula="d(σ(x))/dx = σ(x)·(1 - σ(x))",
 )
 relu = define_op(
     "relu",
     _relu_forward,
     lambda g, x: (g * (1.0 if x > 0.0 else 0.0),),
     smooth=_far_from_zero,
+    formula="d(relu x)/dx = 1 if x > 0 else 0",
 )
 absolute = define_op(
     "abs",
     math.fabs,
     lambda g, x: (g * (1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0),),
     smooth=_far_from_zero,
+    formula="d|x|/dx = sign(x)",
 )
 pow_values = define_op(
     "**",
@@ -163,9 +185,15 @@ pow_values = define_op(
     _pow_backward,
     uses_output=True,
     smooth=lambda x, y: x > 0.1 and abs(y) < 4.0,
+    formula="d(a**b)/da = b·a**(b-1), d(a**b)/db = a**b·log a",
 )
-dot_op = define_op("dot", _dot_forward, _dot_backward)
-sum_op = define_op("sum", _sum_forward, _sum_backward)
+dot_op = define_op(
+    "dot",
+    _dot_forward,
+    _dot_backward,
+    formula="d(Σ wᵢ·xᵢ + b)/dwᵢ = xᵢ, d(Σ wᵢ·xᵢ + b)/dxᵢ = wᵢ, d(Σ wᵢ·xᵢ + b)/db = 1",
+)
+sum_op = define_op("sum", _sum_forward, _sum_backward, formula="d(Σ xᵢ)/dxᵢ = 1")
 mark_built_in()
 
 
@@ -191,7 +219,8 @@ def _power_by(exponent: float) -> Op:
     def smooth(x: float) -> bool:
         return x > 0.1 if not exponent.is_integer() or exponent < 0 else True
 
-    return Op(f"**{exponent:g}", forward, rule, smooth=smooth)
+    formula = f"d(x**{exponent:g})/dx = {exponent:g}·x**{exponent - 1.0:g}"
+    return Op(f"**{exponent:g}", forward, rule, smooth=smooth, formula=formula)
 
 
 @lru_cache(maxsize=256)
@@ -206,7 +235,14 @@ def _power_of(base: float) -> Op:
             raise DomainError(f"the derivative of {base!r} ** x is undefined for a negative base")
         return (g * 0.0,) if base == 0.0 else (g * out * math.log(base),)
 
-    return Op(f"{base:g}**", forward, rule, uses_output=True, smooth=lambda x: abs(x) < 20.0)
+    return Op(
+        f"{base:g}**",
+        forward,
+        rule,
+        uses_output=True,
+        smooth=lambda x: abs(x) < 20.0,
+        formula=f"d({base:g}**x)/dx = {base:g}**x·log {base:g}",
+    )
 
 
 def power(base: Operand, exponent: Operand) -> Value:

@@ -1,7 +1,7 @@
 """The `glassgrad` command (also `python -m nn`): `demo` trains and draws, `graph` explains.
 
     glassgrad demo [--out DIR] [--seed S] [--epochs N]
-    glassgrad graph "x*y + exp(x)" x=2 y=3 [--format svg|png|text] [--out FILE]
+    glassgrad graph "x*y + exp(x)" x=2 y=3 [--format svg|png|html|text] [--out FILE]
 
 Errors in what the user typed exit with status 2 and one line on stderr; a missing
 optional dependency (graphviz, dot, matplotlib) exits with status 1 and says what to
@@ -18,7 +18,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from autograd import DomainError, Value, draw_dot, no_grad, to_text, topological_order
+from autograd import (
+    DomainError,
+    Value,
+    animate_backward,
+    draw_dot,
+    no_grad,
+    to_text,
+    topological_order,
+)
 from nn.expression import ExpressionError, build, parse_assignments
 
 __all__ = ["main"]
@@ -134,12 +142,16 @@ def _parser() -> argparse.ArgumentParser:
     graph_parser.add_argument("expression", metavar="EXPR", help='e.g. "x*y + exp(x)"')
     graph_parser.add_argument("values", nargs="*", metavar="NAME=VALUE", help="e.g. x=2 y=3")
     graph_parser.add_argument(
-        "--format", choices=("svg", "png", "text"), default="svg", help="default: svg"
+        "--format",
+        choices=("svg", "png", "html", "text"),
+        default="svg",
+        help="default: svg; html is a page that plays backward() step by step",
     )
     graph_parser.add_argument(
         "--out",
         metavar="FILE",
-        help="where to write the drawing (default: graph.svg or graph.png; text goes to stdout)",
+        help="where to write the drawing (default: graph.svg, graph.png or graph.html; text "
+        "goes to stdout)",
     )
     graph_parser.add_argument(
         "--order", action="store_true", help="number the nodes in the order backward visits them"
@@ -188,7 +200,8 @@ def graph(
             print(f"wrote {out}")
         return 0
     path = Path(out if out is not None else f"graph.{fmt}")
-    _write(path, _render(result, fmt, order=order))
+    page = _player(result) if fmt == "html" else None
+    _write(path, page if page is not None else _render(result, fmt, order=order))
     print(f"wrote {path}")
     return 0
 
@@ -211,6 +224,23 @@ def _render(root: Value, fmt: str, *, order: bool = False) -> bytes:
     except RuntimeError as error:  # graphviz.ExecutableNotFound, with how to install dot
         raise Failure(str(error), EXIT_MISSING) from None
     return data
+
+
+def _player(root: Value) -> bytes:
+    """The page that plays backward() on `root`, or a Failure saying what is missing."""
+    try:
+        return animate_backward(root, max_nodes=MAX_DRAWN).html.encode("utf-8")
+    except ImportError as error:
+        raise Failure(str(error), EXIT_MISSING) from None
+    except ValueError:  # too big to draw
+        size = len(topological_order(root))
+        raise Failure(
+            f"the graph has {size} values, more than a drawing shows ({MAX_DRAWN}); "
+            "--format text lists any size",
+            EXIT_USAGE,
+        ) from None
+    except RuntimeError as error:  # graphviz.ExecutableNotFound, with how to install dot
+        raise Failure(str(error), EXIT_MISSING) from None
 
 
 def _write(path: Path, data: bytes) -> None:
