@@ -9,12 +9,14 @@ says where training is and lets a callback stop it with `run.stop()`.
 
 from __future__ import annotations
 
+import io
 import math
 import os
+import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from autograd import Value
@@ -26,6 +28,7 @@ __all__ = [
     "Callback",
     "EarlyStopping",
     "EpochEndFunction",
+    "LivePlot",
     "ModelCheckpoint",
     "ProgressBar",
     "TensorBoard",
@@ -379,3 +382,104 @@ class TensorBoard(Callback):
 
     def __repr__(self) -> str:
         return f"TensorBoard({self.log_dir!r})"
+
+
+class LivePlot(Callback):
+    """Training curves redrawn in place every epoch in Jupyter; a progress line elsewhere.
+
+    In a notebook, one picture is updated after each `every` epochs: the loss and each
+    metric (train and validation), and, given the points `X, y` of a 2-input model, its
+    decision boundary. Outside Jupyter (a script, a terminal, a test) each such epoch prints
+    one plain line, `epoch 3/20  loss 0.4123  accuracy 0.85  ...`, to `file` (stdout).
+    `notebook` forces one mode or the other (None: detect). Needs matplotlib in Jupyter.
+    """
+
+    def __init__(
+        self,
+        X: Sequence[Sequence[float]] | None = None,
+        y: Sequence[Any] | None = None,
+        *,
+        every: int = 1,
+        resolution: int = 30,
+        notebook: bool | None = None,
+        file: TextIO | None = None,
+    ) -> None:
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ValueError(f"LivePlot: every must be a positive int, got {every!r}")
+        if (X is None) != (y is None):
+            raise ValueError("LivePlot: pass both X and y (for the decision boundary), or neither")
+        if X is not None and y is not None and len(X) != len(y):
+            raise ValueError(f"LivePlot: X has {len(X)} points but y has {len(y)} labels")
+        self.X, self.y = X, y
+        self.every = every
+        self.resolution = resolution
+        self.notebook = notebook
+        self.file = file
+        self.frames = 0
+        """How many times the picture (or the line) was drawn."""
+        self._handle: Any = None
+
+    def on_train_begin(self, run: TrainingRun) -> None:
+        self.frames = 0
+        self._handle = None
+        if self.notebook is None:
+            self.notebook = _in_notebook()
+
+    def on_epoch_end(self, run: TrainingRun) -> None:
+        epoch = run.epoch + 1
+        if epoch % self.every and epoch != run.epochs and not run.stop_requested:
+            return
+        self.frames += 1
+        if self.notebook:
+            self._show(self.picture(run))
+        else:
+            scores = "  ".join(f"{name} {value:.4g}" for name, value in run.scores.items())
+            print(f"epoch {epoch}/{run.epochs}  {scores}", file=self.file or sys.stdout)
+
+    def picture(self, run: TrainingRun) -> bytes:
+        """The current picture as PNG bytes."""
+        from nn import plot
+
+        names = plot.history_panels(run.history)
+        boundary = self.X is not None and self.y is not None and _two_inputs(run.model)
+        panels = len(names) + (1 if boundary else 0)
+        fig = plot._figure(4.2 * panels, 3.4)
+        axes = list(fig.subplots(1, panels, squeeze=False)[0])
+        plot.draw_history(axes, run.history, names)
+        if boundary and self.X is not None and self.y is not None:
+            plot.draw_boundary(axes[-1], run.model, self.X, self.y, resolution=self.resolution)
+            axes[-1].set_title(f"decision boundary, epoch {run.epoch + 1}")
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=80)
+        return buffer.getvalue()
+
+    def _show(self, png: bytes) -> None:
+        from IPython.display import Image, display
+
+        image = Image(data=png, format="png")  # type: ignore[no-untyped-call]
+        if self._handle is None:
+            self._handle = display(image, display_id=True)  # type: ignore[no-untyped-call]
+        else:
+            self._handle.update(image)
+
+    def __repr__(self) -> str:
+        return f"LivePlot(every={self.every})"
+
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (where a picture can be shown and updated)."""
+    shell = sys.modules.get("IPython")
+    if shell is None:
+        return False
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    ipython = get_ipython()
+    return ipython is not None and type(ipython).__name__ == "ZMQInteractiveShell"
+
+
+def _two_inputs(model: Any) -> bool:
+    layers = getattr(model, "layers", None)
+    first = layers[0] if layers else model
+    return getattr(first, "nin", None) == 2

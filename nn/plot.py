@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from autograd import Value, sum_values
-from nn.module import Module
+from nn.activations import ACTIVATIONS
+from nn.module import Layer, Module
 from nn.training import History, predict
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ __all__ = [
     "gradient_through_time",
     "history",
     "layer_stats",
+    "network",
 ]
 
 PLOT_MISSING = "nn.plot needs matplotlib: pip install 'glassgrad[plot]'"
@@ -47,9 +49,20 @@ def history(h: History) -> Figure:
         raise TypeError(f"history needs the History returned by fit, got {type(h).__name__}")
     if h.epochs == 0:
         raise ValueError("history: nothing to plot, the History has no epochs")
-    names = ["loss", *(name for name in h.train if name != "loss")]
+    names = history_panels(h)
     fig = _figure(5.0 * len(names), 3.8)
     axes = fig.subplots(1, len(names), squeeze=False)[0]
+    draw_history(list(axes), h, names)
+    return fig
+
+
+def history_panels(h: History) -> list[str]:
+    """The panels `history` draws: the loss, then each metric."""
+    return ["loss", *(name for name in h.train if name != "loss")]
+
+
+def draw_history(axes: list[Any], h: History, names: list[str]) -> None:
+    """Draw the train and validation curves of each of `names` on its own axes."""
     epochs = list(range(1, h.epochs + 1))
     for ax, name in zip(axes, names):
         ax.plot(epochs, h.train[name], color=TRAIN_COLOUR, label=f"train {name}")
@@ -67,7 +80,6 @@ def history(h: History) -> Figure:
             and max(h.train[name]) > 20 * min(h.train[name])
         ):
             ax.set_yscale("log")
-    return fig
 
 
 def _output_activation(model: Module) -> str | None:
@@ -98,18 +110,31 @@ def decision_boundary(
         raise ValueError("decision_boundary needs a non-empty X of 2-D points")
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
         raise ValueError(f"resolution must be an int >= 2, got {resolution!r}")
+    fig = _figure(5.6, 4.8)
+    draw_boundary(fig.subplots(), model, X, y, resolution=resolution, threshold=threshold)
+    return fig
+
+
+def draw_boundary(
+    ax: Any,
+    model: Module,
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    *,
+    resolution: int = 50,
+    threshold: float | None = None,
+) -> None:
+    """Draw `decision_boundary`'s picture on `ax` (checked input assumed)."""
     xs, ys = [p[0] for p in X], [p[1] for p in X]
     pad_x = 0.1 * (max(xs) - min(xs)) or 1.0
     pad_y = 0.1 * (max(ys) - min(ys)) or 1.0
     grid_x = _linspace(min(xs) - pad_x, max(xs) + pad_x, resolution)
     grid_y = _linspace(min(ys) - pad_y, max(ys) + pad_y, resolution)
-    outputs: list[Any] = predict(model, [[gx, gy] for gy in grid_y for gx in grid_x])
+    outputs: list[Any] = grid_outputs(model, [[gx, gy] for gy in grid_y for gx in grid_x])
     predictions: list[Any] = predict(model, X)
     if threshold is None:
         threshold = 0.5 if _output_activation(model) == "sigmoid" else 0.0
 
-    fig = _figure(5.6, 4.8)
-    ax = fig.subplots()
     labels = sorted(set(y))
     if all(isinstance(o, list) for o in outputs):
         classes = [_argmax(o) for o in outputs]
@@ -145,7 +170,6 @@ def decision_boundary(
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
     ax.legend(loc="best")
-    return fig
 
 
 def layer_stats(
@@ -217,6 +241,225 @@ def layer_stats(
     axes[-1][1].set_xlabel("gradient arriving at the layer's outputs")
     fig.suptitle("Each layer on its own scale: compare the spreads (std) in the titles")
     return fig
+
+
+# -- the Playground view ----------------------------------------------------------------
+
+NEGATIVE, POSITIVE = "#f59322", "#0877bd"
+"""Orange for negative and blue for positive, in maps and edges alike (as in Playground)."""
+
+
+def network(
+    model: Module,
+    X: Sequence[Sequence[float]] | None = None,
+    y: Sequence[Any] | None = None,
+    *,
+    resolution: int = 30,
+) -> Figure:
+    """A 2-input network drawn the way TensorFlow Playground draws it.
+
+    Each neuron is a small map of its output over the input plane (orange negative, blue
+    positive, white zero); the two inputs come first and the output's map, larger, shows the
+    points `(X, y)` and the decision boundary. Lines join neurons: blue for a positive
+    weight, orange for a negative one, thicker for a larger one. The plane spans `X` (or
+    [-2, 2] squared without it), `resolution` points a side. `model` is an `MLP` (or any
+    module whose `layers` are all `Layer`s).
+    """
+    layers = getattr(model, "layers", None)
+    if (
+        not isinstance(model, Module)
+        or not layers
+        or not all(isinstance(layer, Layer) for layer in layers)
+    ):
+        raise TypeError(
+            f"network draws a model made of layers of neurons (an MLP), got {type(model).__name__}"
+        )
+    nin = len(layers[0].neurons[0].w)
+    if nin != 2:
+        raise ValueError(f"network draws 2-input models (the input plane), this one has {nin}")
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
+        raise ValueError(f"resolution must be an int >= 2, got {resolution!r}")
+    if (X is None) != (y is None):
+        raise ValueError("network: pass both X and y, or neither")
+    if X is not None and y is not None:
+        if len(X) != len(y):
+            raise ValueError(f"network: X has {len(X)} points but y has {len(y)} labels")
+        if not X or any(len(point) != 2 for point in X):
+            raise ValueError("network needs a non-empty X of 2-D points")
+        xs, ys = [p[0] for p in X], [p[1] for p in X]
+        pad_x = 0.1 * (max(xs) - min(xs)) or 1.0
+        pad_y = 0.1 * (max(ys) - min(ys)) or 1.0
+        box = (min(xs) - pad_x, max(xs) + pad_x, min(ys) - pad_y, max(ys) + pad_y)
+    else:
+        box = (-2.0, 2.0, -2.0, 2.0)
+    grid_x = _linspace(box[0], box[1], resolution)
+    grid_y = _linspace(box[2], box[3], resolution)
+    points = [[gx, gy] for gy in grid_y for gx in grid_x]
+
+    # maps[c][j]: the j-th map of column c over the grid (column 0: the inputs themselves).
+    maps: list[list[list[float]]] = [[[p[0] for p in points], [p[1] for p in points]]]
+    neuron_maps = _neuron_outputs(model, points)
+    assert neuron_maps is not None  # a model of layers of neurons, checked above
+    maps.extend(neuron_maps)
+
+    from matplotlib.colors import LinearSegmentedColormap, Normalize
+    from matplotlib.lines import Line2D
+
+    colours = LinearSegmentedColormap.from_list("playground", [NEGATIVE, "#ffffff", POSITIVE])
+    columns = [2, *(len(layer.neurons) for layer in layers)]
+    tallest = max(columns)
+    last = len(columns) - 1
+    cell, gap, output_cell = 0.62, 0.16, 2.4  # inches
+    margin_top, margin_side = 0.5, 0.25
+    column_gap = max(1.0, 0.25 * tallest)
+    height = margin_top + max(tallest * (cell + gap), output_cell + 0.6) + 0.2
+    width = 2 * margin_side + last * (cell + column_gap) + output_cell
+    fig = _figure(width, height)
+    fig.set_layout_engine("none")
+
+    # Each map's box in inches from the bottom left: (left, bottom, size).
+    places: list[list[tuple[float, float, float]]] = []
+    for c, count in enumerate(columns):
+        size = output_cell if c == last and count == 1 else cell
+        left = margin_side + c * (cell + column_gap)
+        span = count * size + (count - 1) * gap
+        top = height - margin_top - (height - margin_top - 0.2 - span) / 2
+        places.append([(left, top - (j + 1) * size - j * gap, size) for j in range(count)])
+
+    titles = ["inputs", *(_layer_title(i, layer, last) for i, layer in enumerate(layers, 1))]
+    for c, column in enumerate(places):
+        left, _, size = column[0]
+        fig.text(
+            (left + size / 2) / width,
+            1 - 0.25 / height,
+            titles[c],
+            ha="center",
+            va="center",
+            fontsize=9,
+        )
+
+    # Edges first, underneath the maps: one line per weight.
+    weights = [abs(w.data) for layer in layers for n in layer.neurons for w in n.w]
+    biggest = max(weights) or 1.0
+    for c, layer in enumerate(layers, start=1):
+        for j, neuron in enumerate(layer.neurons):
+            tl, tb, ts = places[c][j]
+            for i, w in enumerate(neuron.w):
+                sl, sb, ss = places[c - 1][i]
+                strength = abs(w.data) / biggest
+                fig.add_artist(
+                    Line2D(
+                        [(sl + ss) / width, tl / width],
+                        [(sb + ss / 2) / height, (tb + ts / 2) / height],
+                        transform=fig.transFigure,
+                        color=POSITIVE if w.data > 0 else NEGATIVE,
+                        linewidth=0.3 + 3.2 * strength,
+                        alpha=0.25 + 0.65 * strength,
+                        zorder=0,
+                    )
+                )
+
+    threshold = 0.5 if _output_activation(model) == "sigmoid" else 0.0
+    for c, column in enumerate(places):
+        for j, (left, bottom, size) in enumerate(column):
+            ax = fig.add_axes((left / width, bottom / height, size / width, size / height))
+            values = maps[c][j]
+            is_output = c == last and len(column) == 1
+            centre = threshold if is_output else 0.0
+            reach = max(abs(v - centre) for v in values) or 1.0
+            ax.imshow(
+                _rows(values, resolution),
+                origin="lower",
+                extent=box,
+                aspect="auto",
+                cmap=colours,
+                norm=Normalize(centre - reach, centre + reach),
+                interpolation="bilinear",
+            )
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c == 0:
+                ax.set_ylabel(f"x{j + 1}", rotation=0, ha="right", va="center", fontsize=9)
+            elif not is_output and not any(values):
+                ax.text(
+                    0.5,
+                    0.5,
+                    "0 everywhere",
+                    transform=ax.transAxes,
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="#888888",
+                )
+            if is_output:
+                ax.contour(
+                    grid_x,
+                    grid_y,
+                    _rows(values, resolution),
+                    levels=[threshold],
+                    colors="black",
+                    linewidths=1.0,
+                )
+                if X is not None and y is not None:
+                    labels = sorted(set(y))
+                    for index, label in enumerate(labels):
+                        chosen = [p for p, t in zip(X, y) if t == label]
+                        ax.scatter(
+                            [p[0] for p in chosen],
+                            [p[1] for p in chosen],
+                            s=12,
+                            color=[NEGATIVE, POSITIVE, *CLASS_COLOURS][index % 9],
+                            edgecolors="white",
+                            linewidths=0.5,
+                        )
+                ax.set_xlim(box[0], box[1])
+                ax.set_ylim(box[2], box[3])
+    return fig
+
+
+def grid_outputs(model: Module, points: list[list[float]]) -> list[Any]:
+    """The model's output at each point: a float, or a list of floats for several outputs."""
+    maps = _neuron_outputs(model, points)
+    if maps is None:
+        return list(predict(model, points))
+    last = maps[-1]
+    if len(last) == 1:
+        return last[0]
+    return [[column[k] for column in last] for k in range(len(points))]
+
+
+def _neuron_outputs(model: Module, points: list[list[float]]) -> list[list[list[float]]] | None:
+    """Every neuron's output at each point, layer by layer, for a model of layers of
+    neurons (None for any other model).
+
+    On floats, with each neuron's own weights and activation (the ops take floats too):
+    building a graph per point of a grid would take seconds.
+    """
+    layers = getattr(model, "layers", None)
+    if not layers or not all(isinstance(layer, Layer) for layer in layers):
+        return None
+    neurons = [
+        [([w.data for w in n.w], n.b.data, ACTIVATIONS[n.activation]) for n in layer.neurons]
+        for layer in layers
+    ]
+    maps = [[[0.0] * len(points) for _ in layer] for layer in neurons]
+    for k, point in enumerate(points):
+        current: list[float] = point
+        for c, layer_weights in enumerate(neurons):
+            outputs = []
+            for j, (w, b, activate) in enumerate(layer_weights):
+                z = sum(wi * xi for wi, xi in zip(w, current)) + b
+                out = z if activate is None else float(activate(z))  # type: ignore[arg-type]
+                maps[c][j][k] = out
+                outputs.append(out)
+            current = outputs
+    return maps
+
+
+def _layer_title(number: int, layer: Any, last: int) -> str:
+    activation = getattr(layer, "activation", "")
+    name = "output" if number == last else f"layer {number}"
+    return f"{name} ({activation})" if activation else name
 
 
 def _histogram(ax: Any, values: list[float]) -> None:
