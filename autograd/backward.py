@@ -220,11 +220,15 @@ def apply_rule_once(node: Value) -> None:
         raise _failure_at(node, error) from error
     if rule.hand_written:
         return
-    sums = [parent.grad + grad for parent, grad in zip(parents, grads)]
-    for i, (parent, grad, total) in enumerate(zip(parents, grads, sums)):
+    # Summed per parent first (x * x sends two amounts to x), written only when all are finite.
+    sums: dict[Value, float] = {}
+    for i, (parent, grad) in enumerate(zip(parents, grads)):
+        before = sums.get(parent, parent.grad)
+        total = before + grad
         if not math.isfinite(total):
-            raise _overflow(node, i, g, grad, parent.grad if math.isfinite(grad) else None)
-    for parent, total in zip(parents, sums):
+            raise _overflow(node, i, g, grad, before if math.isfinite(grad) else None)
+        sums[parent] = total
+    for parent, total in sums.items():
         parent.grad = total
 
 

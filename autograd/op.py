@@ -169,9 +169,7 @@ def define_op(
             "keep applying the earlier op)"
         )
     rule = _checked_rule(name, backward, uses_output) if _BUILT_IN else backward
-    op = Op(
-        name, forward, rule, uses_output=uses_output, smooth=smooth, arity=n, formula=formula
-    )
+    op = Op(name, forward, rule, uses_output=uses_output, smooth=smooth, arity=n, formula=formula)
     OPS[name] = op
     return op.apply
 

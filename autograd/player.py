@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from autograd.backward import apply_rule_once, topological_order
-from autograd.listing import expression, module_of, node_names
+from autograd.listing import element_id, expression, module_of, node_names
 from autograd.value import Value
 
 __all__ = ["BackwardPlayer", "Contribution", "Step", "animate_backward", "backward_steps"]
@@ -154,7 +154,7 @@ def animate_backward(
     Given `path`, the page is written there. The grads of the graph are left as they are.
     Needs the graphviz package and Graphviz's `dot`, like rendering `draw_dot`.
     """
-    from autograd.viz import _reading_order, draw_dot
+    from autograd.viz import draw_dot
 
     if not isinstance(root, Value):
         raise TypeError(f"animate_backward needs a Value, got {type(root).__name__}")
@@ -178,9 +178,7 @@ def animate_backward(
 
     index = {node: i for i, node in enumerate(order)}
     names = node_names(order)
-    drawn = {node: f"v{i}" for i, node in enumerate(_reading_order(root))}
-    op_drawn = {node: f"o{i}" for i, node in enumerate(_reading_order(root))}
-    svg, boxes, edges, folded = _tag_svg(svg_text, order, index, names, drawn, op_drawn, steps)
+    svg, boxes, edges, folded = _tag_svg(svg_text, order, index, names, steps)
 
     data: dict[str, Any] = {
         "root": index[root],
@@ -231,91 +229,80 @@ def _tag_svg(
     order: list[Value],
     index: dict[Value, int],
     names: dict[Value, str],
-    drawn: dict[Value, str],
-    op_drawn: dict[Value, str],
     steps: list[Step],
 ) -> tuple[str, dict[Value, str], dict[tuple[int, int], str], int]:
     """Graphviz's SVG with the hooks the page and its tests use.
 
+    `draw_dot` gives each element an id from the node's name (`listing.element_id`).
     Each drawn value's group gets `data-node` (its `to_text` name), `data-index` (its place
     in topological order), `data-grad` and `data-box`; its grad's text gets the class
-    `gg-grad`; each op oval gets `data-op`; each edge from a parent to an op gets
-    `data-edge`. Returns the SVG, the box that shows each value (itself or its folded
-    module), the edge of each (step node, parent position) and how many values are folded.
+    `gg-grad`; each op oval gets `data-op`; each edge from a parent into an op gets
+    `data-edge`. (The page looks elements up by these plain keys, never by names, which
+    may hold any character.) Returns the SVG, the box that shows each value (its own, or
+    its folded module's), the edge of each (step, parent position) and how many values
+    are folded away.
     """
     ET.register_namespace("", SVG_NS)
     ET.register_namespace("xlink", XLINK_NS)
-    body = svg_text[svg_text.index("<svg") :]
-    tree = ET.fromstring(body)
-    groups: dict[str, ET.Element] = {}
-    edge_groups: dict[str, list[ET.Element]] = {}
-    module_titles: dict[str, str] = {}
+    tree = ET.fromstring(svg_text[svg_text.index("<svg") :])
+    by_id: dict[str, ET.Element] = {}
     for group in tree.iter(f"{{{SVG_NS}}}g"):
-        kind = group.get("class")
-        title_element = group.find(f"{{{SVG_NS}}}title")
-        if title_element is None or title_element.text is None:
-            continue
-        title = title_element.text.strip()
-        if kind == "node":
-            groups[title] = group
-            if title.startswith("m"):
-                for anchor in group.iter(f"{{{SVG_NS}}}a"):
-                    tip = anchor.get(f"{{{XLINK_NS}}}title", "")
-                    match = re.match(r"module (.*): \d+ values folded$", tip)
-                    if match:
-                        module_titles[match.group(1)] = title
-        elif kind == "edge":
-            edge_groups.setdefault(title, []).append(group)
+        key = group.get("id")
+        if key:
+            by_id[key] = group
+    modules = {
+        key[len("module:") :]: group for key, group in by_id.items() if key.startswith("module:")
+    }
+    module_boxes: dict[str, str] = {}
+    for number, (key, group) in enumerate(modules.items()):
+        module_boxes[key] = f"m{number}"
+        group.set("data-box", f"m{number}")
+        group.set("data-module", key)
 
     boxes: dict[Value, str] = {}
     folded = 0
     for node in order:
-        title = drawn[node]
-        value_group = groups.get(title)
-        if value_group is not None:
-            value_group.set("data-node", names[node])
-            value_group.set("data-index", str(index[node]))
-            value_group.set("data-grad", "")
-            value_group.set("data-box", title)
-            every_text = value_group.iter(f"{{{SVG_NS}}}text")
-            texts = [t for t in every_text if (t.text or "").startswith("grad ")]
-            if texts:
-                texts[-1].set("class", "gg-grad")
-            boxes[node] = title
-            op_group = groups.get(op_drawn[node])
-            if op_group is not None:
-                op_group.set("data-op", str(index[node]))
+        name, i = names[node], index[node]
+        value_group = by_id.get(element_id(name))
+        if value_group is None:
+            folded += 1
+            module = module_of(node.label) if node.label else ""
+            # The innermost folded module that holds the node stands for it.
+            holders = [key for key in modules if module == key or module.startswith(key + ".")]
+            if holders:
+                boxes[node] = module_boxes[max(holders, key=len)]
             continue
-        folded += 1
-        module = module_of(node.label) if node.label else ""
-        # The innermost folded module that holds the node stands for it.
-        candidates = [key for key in module_titles if module == key or module.startswith(key + ".")]
-        if candidates:
-            key = max(candidates, key=len)
-            boxes[node] = module_titles[key]
-            groups[module_titles[key]].set("data-box", module_titles[key])
-            groups[module_titles[key]].set("data-module", key)
+        value_group.set("data-node", name)
+        value_group.set("data-index", str(i))
+        value_group.set("data-grad", "")
+        value_group.set("data-box", f"v{i}")
+        boxes[node] = f"v{i}"
+        every_text = value_group.iter(f"{{{SVG_NS}}}text")
+        texts = [t for t in every_text if (t.text or "").startswith("grad ")]
+        if texts:
+            texts[-1].set("class", "gg-grad")
+        op_group = by_id.get(element_id(name, "op"))
+        if op_group is not None:
+            op_group.set("data-op", str(i))
 
     edges: dict[tuple[int, int], str] = {}
-    used: dict[str, int] = {}
-    count = 0
     for step in steps:
         node = step.node
-        if node not in boxes or boxes[node] != drawn[node]:
-            continue
-        for j, c in enumerate(step.contributions):
-            tail = boxes.get(c.parent)
-            if tail is None:
-                continue
-            title = f"{tail}->{op_drawn[node]}"
-            k = used.get(title, 0)
-            parallel = edge_groups.get(title, [])  # x * x: two edges from x
-            if k < len(parallel):
-                used[title] = k + 1
-                edge_id = f"e{count}"
-                count += 1
-                parallel[k].set("data-edge", edge_id)
-                edges[index[node], j] = edge_id
+        if boxes.get(node) != f"v{index[node]}":
+            continue  # folded: its edges are not drawn
+        name = names[node]
+        first_use: dict[Value, int] = {}
+        for k, parent in enumerate(node._parents):
+            first_use.setdefault(parent, k)
+            # An input used many times by one op is one edge, with the id of its first use.
+            edge_group = by_id.get(element_id(name, "edge", k))
+            if edge_group is None:
+                edge_group = by_id.get(element_id(name, "edge", first_use[parent]))
+            if edge_group is not None:
+                edge_key = f"e{len(edges)}"
+                if edge_group.get("data-edge") is None:
+                    edge_group.set("data-edge", edge_key)
+                edges[index[node], k] = edge_group.get("data-edge", edge_key)
     return ET.tostring(tree, encoding="unicode"), boxes, edges, folded
 
 

@@ -65,3 +65,11 @@ def test_older_positional_label_and_bad_constructor_arguments() -> None:
         Value(1.0, (1.0,), "+")
     with pytest.raises(ValueError, match="a leaf has no rule"):
         Value(1.0)._backward = lambda: None
+
+
+def test_backward_by_hand_sums_what_a_node_sends_to_a_parent_used_twice() -> None:
+    x = Value(3.0)
+    y = x * x
+    y.grad = 1.0
+    y._backward()
+    assert x.grad == 6.0
