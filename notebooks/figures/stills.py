@@ -22,7 +22,7 @@ with tempfile.TemporaryDirectory() as tmp:
     page_path = animate_backward(out, Path(tmp) / "neuron.html").save(Path(tmp) / "neuron.html")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=shutil.which("chromium"))
-        page = browser.new_page(viewport={"width": 900, "height": 400}, device_scale_factor=1.5)
+        page = browser.new_page(viewport={"width": 1000, "height": 400}, device_scale_factor=1.5)
         page.goto(page_path.as_uri())
         page.evaluate("window.glassgrad.goto(2)")
         page.screenshot(path=HERE / "player.png", full_page=True)
