@@ -320,3 +320,24 @@ def test_a_large_graph_is_folded_with_a_message(open_page: Callable[..., Page]) 
     player.page.evaluate(f"window.glassgrad.goto({steps})")
     assert player.page.locator("[data-current]").count() == 1
     assert player.problems == []
+
+
+def test_the_command_line_writes_the_same_page(
+    browser: Any, dot_program: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from nn.cli import main
+
+    out = tmp_path / "page.html"
+    assert main(["graph", "x*y + exp(x)", "x=2", "y=3", "--format", "html", "--out", str(out)]) == 0
+    assert f"wrote {out}" in capsys.readouterr().out
+    page = browser.new_page()
+    try:
+        page.goto(out.as_uri())
+        assert page.evaluate("window.glassgrad.steps") == 3  # exp, *, +
+        page.evaluate("window.glassgrad.goto(3)")
+        grads = page.eval_on_selector_all(
+            "g[data-node]", "gs => gs.map(g => [g.dataset.node, g.dataset.grad])"
+        )
+        assert {name: float(grad) for name, grad in grads}["x"] == pytest.approx(3 + math.exp(2))
+    finally:
+        page.close()
