@@ -23,6 +23,7 @@ from nn.linear import Linear
 from nn.module import MLP, Dropout, Layer, LoadResult, Module, Neuron, Sequential, StateDictError
 from nn.normalization import LayerNorm, RMSNorm
 from nn.recurrent import GRU, LSTM, RNN
+from nn.sweep import SweepResult, sweep
 from nn.training import History, accuracy, cross_validate, fit, predict
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "RMSNorm",
     "Sequential",
     "StateDictError",
+    "SweepResult",
     "TensorBoard",
     "accuracy",
     "callbacks",
@@ -59,4 +61,5 @@ __all__ = [
     "optim",
     "plot",
     "predict",
+    "sweep",
 ]

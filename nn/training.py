@@ -20,6 +20,7 @@ from nn.callbacks import Callback, ProgressBar, TrainingRun, as_callbacks
 from nn.data import batches, kfold
 from nn.module import Module
 from nn.optim import Optimizer
+from nn.parallel import run_jobs
 
 __all__ = ["METRICS", "History", "accuracy", "cross_validate", "fit", "predict"]
 
@@ -284,6 +285,37 @@ def fit(
     return history
 
 
+def _fold_score(
+    make_model: Callable[[], Module],
+    train: tuple[list[Any], list[Any]],
+    val: tuple[list[Any], list[Any]],
+    loss: Loss,
+    make_optimizer: Callable[[list[Value]], Optimizer],
+    epochs: int,
+    batch_size: int | None,
+    metric: str | Metric,
+    seed: int | None,
+    progress: bool,
+) -> float:
+    """Train a fresh model on one fold's training part; its last score on the held-out part."""
+    model = make_model()
+    history = fit(
+        model,
+        train[0],
+        train[1],
+        loss,
+        make_optimizer(model.parameters()),
+        epochs,
+        batch_size,
+        val_data=val,
+        metrics=() if metric == "loss" else (metric,),
+        progress=progress,
+        seed=seed,
+    )
+    name = metric if isinstance(metric, str) else getattr(metric, "__name__", "metric0")
+    return history.val[name][-1]
+
+
 def cross_validate(
     make_model: Callable[[], Module],
     X: Sequence[Sequence[float]],
@@ -297,32 +329,33 @@ def cross_validate(
     metric: str | Metric = "accuracy",
     seed: int | None = None,
     progress: bool = False,
+    n_jobs: int | None = None,
 ) -> list[float]:
     """Train a fresh model on each of `k` folds and score it on the held-out fold.
 
     `make_model()` builds an untrained model, `make_optimizer(params)` its optimizer.
     Returns one score per fold: the validation `metric` after the last epoch (`"loss"`
-    for the validation loss).
+    for the validation loss). `n_jobs` trains the folds in parallel with joblib (-1: every
+    core; inside `joblib.parallel_backend("dask")`, on a Dask cluster); the scores are the
+    same whatever runs them. In parallel, the functions must be picklable (cloudpickle
+    also takes lambdas, but a Dask worker must be able to import what they refer to).
     """
     if len(X) != len(y):
         raise ValueError(f"cross_validate: X has {len(X)} examples but y has {len(y)} labels")
     folds = kfold(len(X), k, seed=seed)
-    name = metric if isinstance(metric, str) else getattr(metric, "__name__", "metric0")
-    scores = []
-    for train_indices, val_indices in folds:
-        model = make_model()
-        history = fit(
-            model,
-            [X[i] for i in train_indices],
-            [y[i] for i in train_indices],
+    jobs = [
+        (
+            make_model,
+            ([X[i] for i in train_indices], [y[i] for i in train_indices]),
+            ([X[i] for i in val_indices], [y[i] for i in val_indices]),
             loss,
-            make_optimizer(model.parameters()),
+            make_optimizer,
             epochs,
             batch_size,
-            val_data=([X[i] for i in val_indices], [y[i] for i in val_indices]),
-            metrics=() if metric == "loss" else (metric,),
-            progress=progress,
-            seed=seed,
+            metric,
+            seed,
+            progress,
         )
-        scores.append(history.val[name][-1])
-    return scores
+        for train_indices, val_indices in folds
+    ]
+    return run_jobs(_fold_score, jobs, n_jobs)
