@@ -24,6 +24,7 @@ from nn.module import MLP, Dropout, Layer, LoadResult, Module, Neuron, Sequentia
 from nn.normalization import LayerNorm, RMSNorm
 from nn.recurrent import GRU, LSTM, RNN
 from nn.sweep import SweepResult, sweep
+from nn.torch_bridge import from_torch, to_torch
 from nn.training import History, accuracy, cross_validate, fit, predict
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "cross_validate",
     "data",
     "fit",
+    "from_torch",
     "functional",
     "init",
     "losses",
@@ -62,4 +64,5 @@ __all__ = [
     "plot",
     "predict",
     "sweep",
+    "to_torch",
 ]

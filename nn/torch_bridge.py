@@ -1,0 +1,187 @@
+"""`to_torch` and `from_torch`: the same network as a PyTorch module, and back.
+
+For the day a model outgrows scalars: `to_torch(model)` builds a float64 `torch.nn.Module`
+with the same weights, whose outputs equal glassgrad's (to rounding, 1e-12), and
+`from_torch(module)` reads such a module back into glassgrad. The torch side takes a
+batch: glassgrad's output for one example `x` is row `i` of `torch_model(X)`, shape
+(batch, outputs), for `x = X[i]`.
+
+| glassgrad | torch |
+|---|---|
+| `Layer(nin, nout, act)`, `Neuron` (nout 1) | `Sequential(Linear(nin, nout), <act>)` |
+| `MLP(nin, [h, ..., out])` | `Sequential(Linear, <act>, Linear, <act>, ..., Linear, <out act>)` |
+| `Linear`, `Dropout(p)`, `Sequential(...)` | `Linear`, `Dropout(p)`, `Sequential(...)` |
+
+`<act>` is `ReLU`, `Tanh`, `Sigmoid`, or `Identity` for "linear". Reading back, a
+`Sequential` of (Linear, activation) pairs is an `MLP` (one pair: a `Layer`), and a final
+`Linear` without an activation is a linear output. Needs `pip install 'glassgrad[torch]'`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from nn.linear import Linear
+from nn.module import MLP, Dropout, Layer, Module, Neuron, Sequential
+
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["from_torch", "to_torch"]
+
+_TORCH_ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Identity"}
+
+
+def _torch() -> Any:
+    try:
+        import torch
+    except ImportError:
+        raise ImportError(
+            "to_torch and from_torch need PyTorch: pip install 'glassgrad[torch]'"
+        ) from None
+    return torch
+
+
+def _tensor(torch: Any, rows: Any) -> Any:
+    return torch.tensor(rows, dtype=torch.float64)
+
+
+def _linear(torch: Any, weight: list[list[float]], bias: list[float] | None) -> Any:
+    out_features, in_features = len(weight), len(weight[0])
+    linear = torch.nn.Linear(in_features, out_features, bias=bias is not None, dtype=torch.float64)
+    with torch.no_grad():
+        linear.weight.copy_(_tensor(torch, weight))
+        if bias is not None:
+            linear.bias.copy_(_tensor(torch, bias))
+    return linear
+
+
+def _layer_modules(torch: Any, layer: Layer | Neuron) -> list[Any]:
+    neurons = [layer] if isinstance(layer, Neuron) else layer.neurons
+    weight = [[w.data for w in neuron.w] for neuron in neurons]
+    bias = [neuron.b.data for neuron in neurons]
+    activation = getattr(torch.nn, _TORCH_ACTIVATIONS[layer.activation])()
+    return [_linear(torch, weight, bias), activation]
+
+
+def _convert_to_torch(torch: Any, module: Any) -> Any:
+    if isinstance(module, (Layer, Neuron)):
+        return torch.nn.Sequential(*_layer_modules(torch, module))
+    if isinstance(module, MLP):
+        parts = [part for layer in module.layers for part in _layer_modules(torch, layer)]
+        return torch.nn.Sequential(*parts)
+    if isinstance(module, Linear):
+        bias = [b.data for b in module.bias] if hasattr(module, "bias") else None
+        return _linear(torch, [[w.data for w in row] for row in module.weight], bias)
+    if isinstance(module, Dropout):
+        return torch.nn.Dropout(module.p)
+    if isinstance(module, Sequential):
+        return torch.nn.Sequential(*(_convert_to_torch(torch, m) for m in module.layers))
+    raise TypeError(
+        f"to_torch: no PyTorch counterpart for {type(module).__name__}; it converts "
+        "MLP, Layer, Neuron, Linear, Dropout and Sequential of those"
+    )
+
+
+def to_torch(model: Module) -> torch.nn.Module:
+    """A float64 `torch.nn.Module` computing what `model` computes, with copies of its weights.
+
+    The torch module is in the same train/eval mode as `model`. Changing either model
+    afterwards does not change the other: convert again, or `from_torch` back.
+    """
+    torch = _torch()
+    converted = _convert_to_torch(torch, model)
+    converted.train(model.training)
+    return converted  # type: ignore[no-any-return]
+
+
+def _activation_name(torch: Any, module: Any) -> str | None:
+    for name, torch_name in _TORCH_ACTIVATIONS.items():
+        if type(module) is getattr(torch.nn, torch_name):
+            return name
+    return None
+
+
+def _rows(tensor: Any) -> Any:
+    return tensor.detach().cpu().double().tolist()
+
+
+def _layers_of(torch: Any, children: list[Any]) -> list[tuple[Any, str]] | None:
+    """(Linear, activation) pairs if `children` are an MLP's pattern, else None."""
+    pairs: list[tuple[Any, str]] = []
+    index = 0
+    while index < len(children):
+        linear = children[index]
+        if type(linear) is not torch.nn.Linear or linear.bias is None:
+            return None
+        following = children[index + 1] if index + 1 < len(children) else None
+        activation = None if following is None else _activation_name(torch, following)
+        if activation is None and following is not None:
+            return None
+        pairs.append((linear, activation or "linear"))
+        index += 2
+    sizes_chain = all(
+        pairs[i][0].out_features == pairs[i + 1][0].in_features for i in range(len(pairs) - 1)
+    )
+    hidden = {activation for _, activation in pairs[:-1]}
+    if not pairs or not sizes_chain or len(hidden) > 1 or "linear" in hidden:
+        return None
+    return pairs
+
+
+def _load_layer(layer: Layer, linear: Any) -> None:
+    weight, bias = _rows(linear.weight), _rows(linear.bias)
+    for neuron, row, b in zip(layer.neurons, weight, bias):
+        for w, value in zip(neuron.w, row):
+            w.data = float(value)
+        neuron.b.data = float(b)
+
+
+def _convert_from_torch(torch: Any, module: Any) -> Module:
+    if type(module) is torch.nn.Linear:
+        weight = _rows(module.weight)
+        linear = Linear(module.in_features, module.out_features, bias=module.bias is not None)
+        for row, values in zip(linear.weight, weight):
+            for w, value in zip(row, values):
+                w.data = float(value)
+        if module.bias is not None:
+            for b, value in zip(linear.bias, _rows(module.bias)):
+                b.data = float(value)
+        return linear
+    if type(module) is torch.nn.Dropout:
+        return Dropout(module.p)
+    if type(module) is torch.nn.Sequential:
+        children = list(module.children())
+        pairs = _layers_of(torch, children)
+        if pairs is not None and len(pairs) == 1 and len(children) == 2:
+            linear, activation = pairs[0]
+            layer = Layer(linear.in_features, linear.out_features, activation)
+            _load_layer(layer, linear)
+            return layer
+        if pairs is not None and len(pairs) > 1:
+            hidden = pairs[0][1]
+            sizes = [linear.out_features for linear, _ in pairs]
+            model = MLP(pairs[0][0].in_features, sizes, hidden, pairs[-1][1])
+            for layer, (linear, _) in zip(model.layers, pairs):
+                _load_layer(layer, linear)
+            return model
+        if not children:
+            raise ValueError("from_torch: an empty torch.nn.Sequential has no glassgrad module")
+        return Sequential(*(_convert_from_torch(torch, child) for child in children))
+    raise TypeError(
+        f"from_torch: no glassgrad module for torch.nn.{type(module).__name__} here; it reads "
+        "Linear, Dropout, and Sequential of those and of (Linear, ReLU/Tanh/Sigmoid/Identity)"
+    )
+
+
+def from_torch(module: torch.nn.Module) -> Module:
+    """A glassgrad module with `module`'s weights (as made by `to_torch`, or by hand).
+
+    Raises, naming the torch class, for a module it cannot represent; nothing is changed.
+    """
+    torch = _torch()
+    if not isinstance(module, torch.nn.Module):
+        raise TypeError(f"from_torch needs a torch.nn.Module, got {type(module).__name__}")
+    converted = _convert_from_torch(torch, module)
+    converted.train(module.training)
+    return converted

@@ -1,0 +1,91 @@
+"""to_torch / from_torch: the same outputs in PyTorch (float64, to 1e-12) and back."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+import nn
+from nn import MLP, Dropout, Layer, Linear, Module, Neuron, Sequential, from_torch, to_torch
+
+pytestmark = pytest.mark.torch
+
+INPUTS = [[random.Random(i).uniform(-2.0, 2.0) for _ in range(3)] for i in range(6)]
+
+
+def _outputs(model: Module) -> list[list[float]]:
+    """glassgrad's outputs, one row per input, as the torch side lays them out."""
+    rows = []
+    for out in nn.predict(model, INPUTS):
+        rows.append(out if isinstance(out, list) else [out])
+    return rows
+
+
+def _assert_close(ours: list[list[float]], theirs: Any) -> None:
+    """Equal to 1e-12 (relative, or absolute near 0), row by row."""
+    rows = theirs.tolist() if hasattr(theirs, "tolist") else theirs
+    assert len(ours) == len(rows)
+    for a, b in zip(ours, rows):
+        assert a == pytest.approx(b, rel=1e-12, abs=1e-12)
+
+
+def _models() -> list[Module]:
+    return [
+        MLP(3, [5, 4, 2], seed=0),
+        MLP(3, [4, 1], activation="tanh", output_activation="sigmoid", seed=1),
+        Layer(3, 4, "relu", rng=random.Random(2)),
+        Neuron(3, "tanh", rng=random.Random(3)),
+        Linear(3, 2, seed=4),
+        Linear(3, 2, bias=False, seed=5),
+        Sequential(Layer(3, 4, rng=random.Random(6)), Dropout(0.3), Linear(4, 2, seed=7)),
+    ]
+
+
+@pytest.mark.parametrize("model", _models(), ids=lambda m: type(m).__name__)
+def test_to_torch_gives_the_same_outputs_and_from_torch_the_same_weights(
+    torch: Any, model: Module
+) -> None:
+    model.eval()
+    converted = to_torch(model)
+    assert isinstance(converted, torch.nn.Module) and not converted.training
+    theirs = converted(torch.tensor(INPUTS, dtype=torch.float64))
+    assert theirs.dtype == torch.float64
+    _assert_close(_outputs(model), theirs.detach())
+    back = from_torch(converted)
+    _assert_close(_outputs(back), _outputs(model))
+    assert not back.training
+    if not isinstance(model, Neuron):  # a Neuron comes back as its one-neuron Layer
+        assert type(back) is type(model) and back.state_dict() == model.state_dict()
+
+
+def test_the_torch_copy_trains_on_its_own(torch: Any) -> None:
+    model = MLP(3, [4, 1], seed=0)
+    converted = to_torch(model)
+    before = model.state_dict()
+    loss = converted(torch.tensor(INPUTS)).pow(2).mean()
+    loss.backward()
+    torch.optim.SGD(converted.parameters(), lr=0.1).step()
+    assert model.state_dict() == before
+    assert from_torch(converted).state_dict() != before
+
+
+def test_a_hand_written_torch_mlp_reads_back_as_an_mlp(torch: Any) -> None:
+    torch.manual_seed(0)
+    module = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
+    module = module.double()
+    model = from_torch(module)
+    assert isinstance(model, MLP) and [layer.activation for layer in model.layers] == [
+        "tanh", "linear"
+    ]  # fmt: skip
+    _assert_close(_outputs(model), module(torch.tensor(INPUTS)).detach())
+
+
+def test_what_cannot_be_converted_is_named(torch: Any) -> None:
+    with pytest.raises(TypeError, match="no PyTorch counterpart for function"):
+        to_torch(Sequential(Layer(2, 2), lambda x: x))
+    with pytest.raises(TypeError, match=r"no glassgrad module for torch\.nn\.Conv1d"):
+        from_torch(torch.nn.Conv1d(1, 1, 3))
+    with pytest.raises(TypeError, match=r"needs a torch\.nn\.Module"):
+        from_torch([1, 2])  # type: ignore[arg-type]
