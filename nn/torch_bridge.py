@@ -11,18 +11,25 @@ batch: glassgrad's output for one example `x` is row `i` of `torch_model(X)`, sh
 | `Layer(nin, nout, act)`, `Neuron` (nout 1) | `Sequential(Linear(nin, nout), <act>)` |
 | `MLP(nin, [h, ..., out])` | `Sequential(Linear, <act>, Linear, <act>, ..., Linear, <out act>)` |
 | `Linear`, `Dropout(p)`, `Sequential(...)` | `Linear`, `Dropout(p)`, `Sequential(...)` |
+| `Embedding`, `LayerNorm`, `RMSNorm` | the same names, same `weight` / `bias` |
+| `RNN`, `GRU`, `LSTM` (one layer) | the same names; `weight_ih` is `weight_ih_l0`, ... |
 
 `<act>` is `ReLU`, `Tanh`, `Sigmoid`, or `Identity` for "linear". Reading back, a
 `Sequential` of (Linear, activation) pairs is an `MLP` (one pair: a `Layer`), and a final
-`Linear` without an activation is a linear output. Needs `pip install 'glassgrad[torch]'`.
+`Linear` without an activation is a linear output. The recurrent cells take one sequence
+on the glassgrad side and an unbatched (steps, features) tensor, or a batch, on torch's.
+Attention and GPT have no torch counterpart here. Needs `pip install 'glassgrad[torch]'`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from nn.embedding import Embedding
 from nn.linear import Linear
 from nn.module import MLP, Dropout, Layer, Module, Neuron, Sequential
+from nn.normalization import LayerNorm, RMSNorm
+from nn.recurrent import GRU, LSTM, RNN
 
 if TYPE_CHECKING:
     import torch
@@ -30,6 +37,81 @@ if TYPE_CHECKING:
 __all__ = ["from_torch", "to_torch"]
 
 _TORCH_ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Identity"}
+
+_RECURRENT_PARAMETERS = {
+    "weight_ih": "weight_ih_l0",
+    "weight_hh": "weight_hh_l0",
+    "bias_ih": "bias_ih_l0",
+    "bias_hh": "bias_hh_l0",
+}
+# Modules whose parameters already have PyTorch's layout: class -> (torch class name,
+# glassgrad attribute -> torch parameter name). Conversion copies them table by table.
+_SAME_LAYOUT: dict[type[Module], tuple[str, dict[str, str]]] = {
+    Embedding: ("Embedding", {"weight": "weight"}),
+    LayerNorm: ("LayerNorm", {"weight": "weight", "bias": "bias"}),
+    RMSNorm: ("RMSNorm", {"weight": "weight"}),
+    RNN: ("RNN", _RECURRENT_PARAMETERS),
+    GRU: ("GRU", _RECURRENT_PARAMETERS),
+    LSTM: ("LSTM", _RECURRENT_PARAMETERS),
+}
+
+
+def _new_torch_module(torch: Any, module: Module) -> Any:
+    """The empty float64 torch counterpart of a same-layout glassgrad module."""
+    nn = torch.nn
+    if isinstance(module, Embedding):
+        return nn.Embedding(module.num_embeddings, module.embedding_dim, dtype=torch.float64)
+    if isinstance(module, (LayerNorm, RMSNorm)):
+        kind = nn.LayerNorm if isinstance(module, LayerNorm) else nn.RMSNorm
+        return kind(module.dim, eps=module.eps, dtype=torch.float64)
+    assert isinstance(module, (RNN, GRU, LSTM))
+    extra = {"nonlinearity": module.nonlinearity} if isinstance(module, RNN) else {}
+    kind = getattr(nn, _SAME_LAYOUT[type(module)][0])
+    return kind(module.input_size, module.hidden_size, dtype=torch.float64, **extra)
+
+
+def _new_glassgrad_module(torch: Any, module: Any) -> Module | None:
+    """The glassgrad counterpart of a torch module with the same layout, or None."""
+    nn = torch.nn
+    kind = type(module)
+    if kind is nn.Embedding:
+        return Embedding(module.num_embeddings, module.embedding_dim)
+    if kind in (nn.LayerNorm, nn.RMSNorm):
+        shape = tuple(module.normalized_shape)
+        affine = module.elementwise_affine and (kind is nn.RMSNorm or module.bias is not None)
+        if len(shape) != 1 or not affine:
+            return None
+        eps = module.eps if module.eps is not None else torch.finfo(torch.float64).eps
+        return (LayerNorm if kind is nn.LayerNorm else RMSNorm)(shape[0], eps=eps)
+    if kind in (nn.RNN, nn.GRU, nn.LSTM):
+        if module.num_layers != 1 or module.bidirectional or not module.bias:
+            return None
+        if getattr(module, "proj_size", 0):
+            return None
+        if kind is nn.RNN:
+            return RNN(module.input_size, module.hidden_size, module.nonlinearity)
+        return (GRU if kind is nn.GRU else LSTM)(module.input_size, module.hidden_size)
+    return None
+
+
+def _copy_into_values(table: Any, numbers: Any) -> None:
+    """Set the Values of a (nested) list from a same-shaped nested list of floats."""
+    pending = [(table, numbers)]
+    while pending:
+        values, floats = pending.pop()
+        if not isinstance(values, list):
+            values.data = float(floats)
+            continue
+        if len(values) != len(floats):
+            raise ValueError(f"from_torch: a table of {len(values)} rows got {len(floats)}")
+        pending.extend(zip(values, floats))
+
+
+def _data_of(table: Any) -> Any:
+    """A list of Values, or a list of rows of Values, as the same nesting of floats."""
+    if table and isinstance(table[0], list):
+        return [[value.data for value in row] for row in table]
+    return [value.data for value in table]
 
 
 def _torch() -> Any:
@@ -75,11 +157,18 @@ def _convert_to_torch(torch: Any, module: Any) -> Any:
         return _linear(torch, [[w.data for w in row] for row in module.weight], bias)
     if isinstance(module, Dropout):
         return torch.nn.Dropout(module.p)
+    if type(module) in _SAME_LAYOUT:
+        converted = _new_torch_module(torch, module)
+        with torch.no_grad():
+            for ours, theirs in _SAME_LAYOUT[type(module)][1].items():
+                getattr(converted, theirs).copy_(_tensor(torch, _data_of(getattr(module, ours))))
+        return converted
     if isinstance(module, Sequential):
         return torch.nn.Sequential(*(_convert_to_torch(torch, m) for m in module.layers))
     raise TypeError(
         f"to_torch: no PyTorch counterpart for {type(module).__name__}; it converts "
-        "MLP, Layer, Neuron, Linear, Dropout and Sequential of those"
+        "MLP, Layer, Neuron, Linear, Dropout, Embedding, LayerNorm, RMSNorm, RNN, GRU, "
+        "LSTM and Sequential of those"
     )
 
 
@@ -150,6 +239,11 @@ def _convert_from_torch(torch: Any, module: Any) -> Module:
         return linear
     if type(module) is torch.nn.Dropout:
         return Dropout(module.p)
+    same = _new_glassgrad_module(torch, module)
+    if same is not None:
+        for ours, theirs in _SAME_LAYOUT[type(same)][1].items():
+            _copy_into_values(getattr(same, ours), _rows(getattr(module, theirs)))
+        return same
     if type(module) is torch.nn.Sequential:
         children = list(module.children())
         pairs = _layers_of(torch, children)
@@ -170,7 +264,9 @@ def _convert_from_torch(torch: Any, module: Any) -> Module:
         return Sequential(*(_convert_from_torch(torch, child) for child in children))
     raise TypeError(
         f"from_torch: no glassgrad module for torch.nn.{type(module).__name__} here; it reads "
-        "Linear, Dropout, and Sequential of those and of (Linear, ReLU/Tanh/Sigmoid/Identity)"
+        "Linear, Dropout, Embedding, LayerNorm, RMSNorm, one-layer unidirectional RNN, GRU "
+        "and LSTM with biases, and Sequential of those and of (Linear, ReLU/Tanh/Sigmoid/"
+        "Identity)"
     )
 
 

@@ -89,3 +89,44 @@ def test_what_cannot_be_converted_is_named(torch: Any) -> None:
         from_torch(torch.nn.Conv1d(1, 1, 3))
     with pytest.raises(TypeError, match=r"needs a torch\.nn\.Module"):
         from_torch([1, 2])  # type: ignore[arg-type]
+
+
+SEQUENCE = [[random.Random(10 + t).uniform(-1.0, 1.0) for _ in range(3)] for t in range(4)]
+
+
+def _recurrent_cells() -> list[Module]:
+    from nn.recurrent import GRU, LSTM, RNN
+
+    return [RNN(3, 4, seed=0), RNN(3, 2, "relu", seed=1), GRU(3, 4, seed=2), LSTM(3, 4, seed=3)]
+
+
+@pytest.mark.parametrize("cell", _recurrent_cells(), ids=lambda m: type(m).__name__)
+def test_recurrent_cells_run_the_same_sequence_in_torch(torch: Any, cell: Any) -> None:
+    outputs, state = cell(SEQUENCE)
+    converted = to_torch(cell)
+    theirs, their_state = converted(torch.tensor(SEQUENCE, dtype=torch.float64))
+    _assert_close([[h.data for h in step] for step in outputs], theirs.detach())
+    last = state[1] if isinstance(state, tuple) else state  # LSTM: compare the cell state c
+    their_last = their_state[1] if isinstance(their_state, tuple) else their_state
+    _assert_close([[v.data for v in last]], their_last.detach())
+    back = from_torch(converted)
+    assert type(back) is type(cell) and back.state_dict() == cell.state_dict()
+
+
+def test_embedding_and_norms_match_torch(torch: Any) -> None:
+    from nn.embedding import Embedding
+    from nn.normalization import LayerNorm, RMSNorm
+
+    embedding = Embedding(5, 3, seed=0)
+    converted = to_torch(embedding)
+    _assert_close([embedding(i) and [v.data for v in embedding(i)] for i in range(5)],
+                  converted(torch.arange(5)).detach())  # fmt: skip
+    for norm in (LayerNorm(3, eps=1e-3), RMSNorm(3)):
+        for p in norm.parameters():
+            p.data = random.Random(id(p) % 97).uniform(0.5, 1.5)
+        theirs = to_torch(norm)(torch.tensor(INPUTS, dtype=torch.float64)).detach()
+        _assert_close([[v.data for v in norm(x)] for x in INPUTS], theirs)
+        assert from_torch(to_torch(norm)).state_dict() == norm.state_dict()
+    assert from_torch(converted).state_dict() == embedding.state_dict()
+    with pytest.raises(TypeError, match=r"no glassgrad module for torch\.nn\.LSTM"):
+        from_torch(torch.nn.LSTM(3, 4, num_layers=2))
