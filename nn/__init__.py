@@ -7,8 +7,9 @@
     ...               optim.Adam(model.parameters(), lr=0.05), epochs=30, val_data=val,
     ...               progress=False)
 
-Modules (`Module`, `Neuron`, `Layer`, `MLP`, `Dropout`, `Sequential`, `Linear`, `Embedding`,
-`LayerNorm`, `RMSNorm`, `RNN`, `GRU`, `LSTM`, `MultiHeadAttention`, `GPT`) are here; losses,
+Modules (`Module`, `Neuron`, `Layer`, `MLP`, `Dropout`, `Sequential`, `Linear`, `Conv2d`,
+`MaxPool2d`, `AvgPool2d`, `Flatten`, `Unflatten`, `Embedding`, `LayerNorm`, `RMSNorm`, `RNN`,
+`GRU`, `LSTM`, `MultiHeadAttention`, `GPT`) are here; losses,
 optimizers, datasets and initializers are in `nn.losses`, `nn.optim`, `nn.data` and
 `nn.init`; softmax, log_softmax and other functions of a vector in `nn.functional`;
 callbacks for `fit` (early stopping, checkpoints, TensorBoard) in `nn.callbacks`.
@@ -17,11 +18,14 @@ callbacks for `fit` (early stopping, checkpoints, TensorBoard) in `nn.callbacks`
 from nn import callbacks, data, functional, init, losses, optim, plot
 from nn.attention import MultiHeadAttention
 from nn.callbacks import Callback, EarlyStopping, ModelCheckpoint, TensorBoard
+from nn.conv import Conv2d
 from nn.embedding import Embedding
+from nn.flatten import Flatten, Unflatten
 from nn.gpt import GPT
 from nn.linear import Linear
 from nn.module import MLP, Dropout, Layer, LoadResult, Module, Neuron, Sequential, StateDictError
 from nn.normalization import LayerNorm, RMSNorm
+from nn.pooling import AvgPool2d, MaxPool2d
 from nn.recurrent import GRU, LSTM, RNN
 from nn.sweep import SweepResult, sweep
 from nn.torch_bridge import from_torch, to_torch
@@ -33,15 +37,19 @@ __all__ = [
     "LSTM",
     "MLP",
     "RNN",
+    "AvgPool2d",
     "Callback",
+    "Conv2d",
     "Dropout",
     "EarlyStopping",
     "Embedding",
+    "Flatten",
     "History",
     "Layer",
     "LayerNorm",
     "Linear",
     "LoadResult",
+    "MaxPool2d",
     "ModelCheckpoint",
     "Module",
     "MultiHeadAttention",
@@ -51,6 +59,7 @@ __all__ = [
     "StateDictError",
     "SweepResult",
     "TensorBoard",
+    "Unflatten",
     "accuracy",
     "callbacks",
     "cross_validate",

@@ -19,6 +19,7 @@ import math
 import numbers
 import os
 import random
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, NamedTuple, cast
 
@@ -35,10 +36,20 @@ __all__ = [
     "Neuron",
     "Sequential",
     "StateDictError",
+    "is_frozen",
 ]
 
 Input = Value | float
 """One input of a module: a Value or a plain number."""
+
+
+_FROZEN: weakref.WeakSet[Value] = weakref.WeakSet()
+"""The parameters frozen by `Module.freeze()` (weak: a dropped model leaves no trace)."""
+
+
+def is_frozen(parameter: Value) -> bool:
+    """True if `parameter` was frozen by `Module.freeze()` and not unfrozen since."""
+    return parameter in _FROZEN
 
 
 class StateDictError(ValueError):
@@ -214,6 +225,29 @@ class Module:
         """Set every parameter's gradient to 0.0 (gradients accumulate otherwise)."""
         for p in self.parameters():
             p.grad = 0.0
+
+    # -- freezing (transfer learning) ----------------------------------------------------
+
+    def freeze(self) -> Module:
+        """Freeze every parameter of this module: optimizers and `fit` leave them as they are.
+
+        For transfer learning: `model.features.freeze()` keeps pretrained filters fixed
+        while the head trains. A frozen layer fed plain numbers records no graph (nothing
+        before it needs a gradient), so backward does no work for it. Returns `self`.
+        """
+        _FROZEN.update(self.parameters())
+        return self
+
+    def unfreeze(self) -> Module:
+        """Make every parameter of this module trainable again. Returns `self`."""
+        for p in self.parameters():
+            _FROZEN.discard(p)
+        return self
+
+    def trainable_parameters(self) -> list[Value]:
+        """The parameters that are not frozen, in `parameters()` order: give these to an
+        optimizer."""
+        return [p for p in self.parameters() if p not in _FROZEN]
 
     # -- modes ---------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ import numbers
 from collections.abc import Iterable
 
 from autograd import Value
-from nn.module import Module
+from nn.module import _FROZEN, Module
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 
@@ -62,8 +62,14 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
-        """Update every parameter from its current gradient."""
+        """Update every parameter from its current gradient (frozen ones are left alone)."""
         raise NotImplementedError
+
+    def _updatable(self) -> list[tuple[int, Value]]:
+        """(index, parameter) for each parameter that is not frozen (see `Module.freeze`)."""
+        if not _FROZEN:  # nothing is frozen anywhere: the common case, without lookups
+            return list(enumerate(self.params))
+        return [(i, p) for i, p in enumerate(self.params) if p not in _FROZEN]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self.params)} parameters, lr={self.lr})"
@@ -95,13 +101,14 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         lr, momentum, decay = self.lr, self.momentum, self.weight_decay
+        updatable = self._updatable()
         if momentum == 0.0:
-            for p in self.params:
+            for _, p in updatable:
                 p.data -= lr * (p.grad + decay * p.data if decay else p.grad)
             return
         first = self._buffers is None
         buffers = [0.0] * len(self.params) if self._buffers is None else self._buffers
-        for i, p in enumerate(self.params):
+        for i, p in updatable:
             g = p.grad + decay * p.data if decay else p.grad
             buffers[i] = g if first else momentum * buffers[i] + g
             p.data -= lr * (g + momentum * buffers[i] if self.nesterov else buffers[i])
@@ -141,7 +148,7 @@ class Adam(Optimizer):
         step_size = self.lr / (1.0 - beta1**self.steps)
         correction2 = math.sqrt(1.0 - beta2**self.steps)
         m, v = self._m, self._v
-        for i, p in enumerate(self.params):
+        for i, p in self._updatable():
             g = p.grad + decay * p.data if decay else p.grad
             m[i] += (1.0 - beta1) * (g - m[i])
             v[i] = v[i] * beta2 + (1.0 - beta2) * g * g

@@ -1,4 +1,5 @@
-"""Pictures of training: loss curves, decision boundaries, activation and gradient histograms.
+"""Pictures of training: loss curves, decision boundaries, activation and gradient histograms,
+convolution filters and feature maps.
 
 Each function returns a `matplotlib.figure.Figure` built without pyplot (no global state,
 no GUI backend needed): a notebook shows it, `fig.savefig("name.png")` writes it.
@@ -11,7 +12,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from autograd import Value, sum_values
+from autograd import Value, no_grad, sum_values
 from nn.activations import ACTIVATIONS
 from nn.module import Layer, Module
 from nn.training import History, predict
@@ -23,6 +24,8 @@ __all__ = [
     "PLOT_MISSING",
     "attention",
     "decision_boundary",
+    "feature_maps",
+    "filters",
     "gradient_through_time",
     "history",
     "layer_stats",
@@ -618,3 +621,71 @@ def _snapshots(value: Any) -> list[list[float]]:
             raise ValueError("gradient_through_time: each snapshot must be a list of numbers")
         result.append([float(g) for g in snap])
     return result
+
+
+def _image_data(x: Any) -> list[list[list[float]]]:
+    return [[[_number(v) for v in row] for row in channel] for channel in x]
+
+
+def _number(v: Any) -> float:
+    return v.data if isinstance(v, Value) else float(v)
+
+
+def _grid(count: int, columns: int, size: float, title_room: float = 0.5) -> tuple[Figure, Any]:
+    columns = max(1, min(columns, count))
+    rows = math.ceil(count / columns)
+    fig = _figure(size * columns + 0.4, size * rows + title_room)
+    axes = fig.subplots(rows, columns, squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    return fig, axes
+
+
+def filters(conv: Module) -> Figure:
+    """The filters of a `Conv2d`, one row per output channel and one column per input
+    channel, red for positive weights and blue for negative (one shared scale)."""
+    weight = getattr(conv, "weight", None)
+    if not hasattr(conv, "kernel_size") or not isinstance(weight, list):
+        raise TypeError(f"filters needs a Conv2d, got {type(conv).__name__}")
+    kernels = [_image_data(f) for f in weight]  # kernels[o][c][ki][kj]
+    limit = max(abs(w) for f in kernels for c in f for row in c for w in row) or 1.0
+    out_channels, in_channels = len(kernels), len(kernels[0])
+    fig = _figure(1.3 * in_channels + 1.2, 1.3 * out_channels + 0.6)
+    axes = fig.subplots(out_channels, in_channels, squeeze=False)
+    shown: Any = None
+    for o, f in enumerate(kernels):
+        for c, kernel in enumerate(f):
+            ax = axes[o][c]
+            shown = ax.imshow(kernel, cmap="RdBu_r", vmin=-limit, vmax=limit)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c == 0:
+                ax.set_ylabel(f"filter {o}")
+            if o == 0 and in_channels > 1:
+                ax.set_title(f"channel {c}", fontsize=9)
+    fig.colorbar(shown, ax=axes, shrink=0.8)
+    fig.suptitle("Filters (red: positive, blue: negative)")
+    return fig
+
+
+def feature_maps(conv: Module, image: Any, *, columns: int = 8) -> Figure:
+    """An image `x[c][i][j]` and what `conv` makes of it: its input channels, then one
+    panel per output channel (feature map), computed without recording a graph."""
+    if not callable(conv):
+        raise TypeError(f"feature_maps needs a Conv2d, got {type(conv).__name__}")
+    with no_grad():
+        maps = _image_data(conv(image))
+    inputs = _image_data(image)
+    fig, axes = _grid(len(inputs) + len(maps), columns, 1.5)
+    for k, (ax, picture) in enumerate(zip(axes.flat, [*inputs, *maps])):
+        ax.axis("on")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if k < len(inputs):
+            ax.imshow(picture, cmap="gray_r")
+            ax.set_title("input" if len(inputs) == 1 else f"input {k}", fontsize=9)
+        else:
+            ax.imshow(picture, cmap="viridis")
+            ax.set_title(f"map {k - len(inputs)}", fontsize=9)
+    fig.suptitle(f"{type(conv).__name__} feature maps")
+    return fig

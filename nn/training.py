@@ -18,7 +18,7 @@ from autograd import Value, no_grad
 from nn import losses
 from nn.callbacks import Callback, ProgressBar, TrainingRun, as_callbacks
 from nn.data import batches, kfold
-from nn.module import Module
+from nn.module import Module, is_frozen
 from nn.optim import Optimizer
 from nn.parallel import run_jobs
 
@@ -231,6 +231,14 @@ def fit(
     size = n if batch_size is None else batch_size
     if val_data is not None and (not isinstance(val_data, (tuple, list)) or len(val_data) != 2):
         raise TypeError("fit: val_data must be a pair (X_val, y_val)")
+    frozen = [p for p in optimizer.params if is_frozen(p)]
+    if frozen:
+        names = ", ".join(p.label or "(unnamed)" for p in frozen[:3])
+        raise ValueError(
+            f"fit: the optimizer holds {len(frozen)} frozen parameter(s) ({names}"
+            f"{', ...' if len(frozen) > 3 else ''}): build it from "
+            "model.trainable_parameters()"
+        )
     if threshold is None:
         threshold = _threshold_for(loss)
     metric_functions = _resolve_metrics(metrics, threshold)
