@@ -16,6 +16,7 @@ from autograd.mode import is_grad_enabled, no_grad
 from autograd.op import OPS, DivisionByZeroError, DomainError, Op, define_op
 from autograd.ops import dot, power, sum_values
 from autograd.player import animate_backward  # imports graphviz only when called
+from autograd.trace import Program, sample, trace
 from autograd.value import Value
 from autograd.viz import draw_dot  # imports graphviz only when called
 
@@ -24,6 +25,7 @@ __all__ = [
     "DivisionByZeroError",
     "DomainError",
     "Op",
+    "Program",
     "Value",
     "animate_backward",
     "backward",
@@ -35,9 +37,11 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "power",
+    "sample",
     "sum_values",
     "to_text",
     "topological_order",
+    "trace",
     "value_and_grad",
 ]
 

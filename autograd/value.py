@@ -21,6 +21,12 @@ from autograd.mode import is_grad_enabled
 if TYPE_CHECKING:
     from autograd.ops import Op
 
+_tracer: Any = None
+"""While `autograd.trace` runs a function: what it records (new leaves, comparisons).
+
+None otherwise, which is all the hot paths below look at.
+"""
+
 Number = Union[int, float]  # noqa: UP007  (aliases are evaluated at runtime on 3.10)
 Operand = Union["Value", int, float]
 
@@ -89,6 +95,8 @@ class Value:
         if not isinstance(_op, str):
             raise TypeError(f"_op must be a str (the op's name), got {type(_op).__name__}")
         self.label = label
+        if _tracer is not None:
+            _tracer.created.append(self)
         parents = tuple(_children)
         for parent in parents:
             if not isinstance(parent, Value):
@@ -245,17 +253,31 @@ class Value:
 
     # -- comparisons look at data and return bool; == stays identity ----------------------
 
+    # While tracing, each comparison is recorded: the program checks it again at each call.
+
     def __lt__(self, other: Operand) -> bool:
-        return self.data < _data(other)
+        result = self.data < _data(other)
+        if _tracer is not None:
+            _tracer.compared(self, "<", other, result)
+        return result
 
     def __le__(self, other: Operand) -> bool:
-        return self.data <= _data(other)
+        result = self.data <= _data(other)
+        if _tracer is not None:
+            _tracer.compared(self, "<=", other, result)
+        return result
 
     def __gt__(self, other: Operand) -> bool:
-        return self.data > _data(other)
+        result = self.data > _data(other)
+        if _tracer is not None:
+            _tracer.compared(self, ">", other, result)
+        return result
 
     def __ge__(self, other: Operand) -> bool:
-        return self.data >= _data(other)
+        result = self.data >= _data(other)
+        if _tracer is not None:
+            _tracer.compared(self, ">=", other, result)
+        return result
 
     __hash__ = object.__hash__
 
@@ -275,6 +297,8 @@ def leaf(data: float, label: str = "") -> Value:
     node.label = label
     node._rule = None
     node._parents = ()
+    if _tracer is not None:
+        _tracer.created.append(node)
     return node
 
 

@@ -23,7 +23,7 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, NamedTuple, cast
 
-from autograd import Value, dot
+from autograd import Value, dot, sample
 from nn.activations import ACTIVATIONS, check_activation
 from nn.init import Initializer, get_initializer
 
@@ -496,6 +496,7 @@ class Dropout(Module):
 
     def _path_changed(self) -> None:
         self._label = _join(self._path, "dropout")
+        self._mask_label = _join(self._path, "mask")
 
     def __call__(self, x: Input | Sequence[Input]) -> Value | list[Value]:
         """The dropped-out inputs: a Value for a Value, a list for a list."""
@@ -508,12 +509,15 @@ class Dropout(Module):
         if not self.training or self.p == 0.0:
             return xs
         outs = []
-        random_draw = self._rng.random
         for v in xs:
-            out = v * (self._scale if random_draw() >= self.p else 0.0)
+            # The mask comes through `sample`, so a traced program draws it afresh per call.
+            out = v * sample(self._draw_mask, self._mask_label)
             out.label = self._label
             outs.append(out)
         return outs
+
+    def _draw_mask(self) -> float:
+        return self._scale if self._rng.random() >= self.p else 0.0
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

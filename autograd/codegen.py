@@ -1,0 +1,533 @@
+"""A recorded graph as straight-line Python: one statement per node, forward then backward.
+
+`generate(graph)` writes the function `trace` compiles. Nothing here knows a derivative:
+each op's line is found by running the op's own forward and rule from the table on
+symbols (`_Symbol`) that write down the arithmetic done to them. A comparison met on the
+way (relu's `x > 0.0`) is explored both ways and becomes a conditional expression, so the
+code holds for any data; an op the symbols cannot follow (`math.exp`, a rule that reads
+`float(x)`) becomes a call of the op's own function. Either way the generated code does
+the same float operations in the same order as the interpreter.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from autograd.op import OPS, DomainError, Op
+from autograd.value import Value
+
+# -- symbolic execution of one op -----------------------------------------------------------
+
+_ATOM, _POWER, _UNARY, _PRODUCT, _SUM, _COMPARE, _NOT, _CONDITIONAL = 9, 8, 7, 6, 5, 4, 3, 1
+
+
+class _Unfollowable(Exception):
+    """The symbols cannot stand in for floats here (a C function wants a real float)."""
+
+
+class _Branches:
+    """The outcomes forced for the comparisons of one run, and the comparisons met."""
+
+    def __init__(self, forced: list[bool]) -> None:
+        self.forced = forced
+        self.met: list[str] = []
+
+    def decide(self, condition: str) -> bool:
+        index = len(self.met)
+        if index >= 6:
+            raise _Unfollowable("too many branches")
+        self.met.append(condition)
+        return self.forced[index] if index < len(self.forced) else True
+
+
+_branches: _Branches | None = None
+
+
+def _text(x: Any, level: int) -> str:
+    """`x` (a symbol or a plain number) as code, parenthesized to bind at least `level`."""
+    if isinstance(x, _Symbol):
+        return x.code if x.level >= level else f"({x.code})"
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise _Unfollowable(f"not a number: {x!r}")
+    if x != x or x in (float("inf"), float("-inf")):
+        raise _Unfollowable("a non-finite constant")
+    code = repr(x)
+    return f"({code})" if code.startswith("-") and level > _UNARY else code
+
+
+def _binary(symbol: str, level: int, left: Any, right: Any) -> _Symbol:
+    if symbol == "**":  # right-associative, binds tighter than a unary minus on its left
+        return _Symbol(f"{_text(left, _POWER + 1)} ** {_text(right, _UNARY)}", _POWER)
+    return _Symbol(f"{_text(left, level)} {symbol} {_text(right, level + 1)}", level)
+
+
+class _Symbol:
+    """A float not yet known: arithmetic on it writes the code that would compute it."""
+
+    __slots__ = ("code", "level")
+
+    def __init__(self, code: str, level: int = _ATOM) -> None:
+        self.code = code
+        self.level = level
+
+    def __add__(self, other: Any) -> _Symbol:
+        return _binary("+", _SUM, self, other)
+
+    def __radd__(self, other: Any) -> _Symbol:
+        return _binary("+", _SUM, other, self)
+
+    def __sub__(self, other: Any) -> _Symbol:
+        return _binary("-", _SUM, self, other)
+
+    def __rsub__(self, other: Any) -> _Symbol:
+        return _binary("-", _SUM, other, self)
+
+    def __mul__(self, other: Any) -> _Symbol:
+        return _binary("*", _PRODUCT, self, other)
+
+    def __rmul__(self, other: Any) -> _Symbol:
+        return _binary("*", _PRODUCT, other, self)
+
+    def __truediv__(self, other: Any) -> _Symbol:
+        return _binary("/", _PRODUCT, self, other)
+
+    def __rtruediv__(self, other: Any) -> _Symbol:
+        return _binary("/", _PRODUCT, other, self)
+
+    def __pow__(self, other: Any) -> _Symbol:
+        return _binary("**", _POWER, self, other)
+
+    def __rpow__(self, other: Any) -> _Symbol:
+        return _binary("**", _POWER, other, self)
+
+    def __neg__(self) -> _Symbol:
+        return _Symbol(f"-{_text(self, _UNARY)}", _UNARY)
+
+    def __pos__(self) -> _Symbol:
+        return self
+
+    def __abs__(self) -> _Symbol:
+        return _Symbol(f"abs({self.code})")
+
+    def _compare(self, symbol: str, other: Any) -> bool:
+        if _branches is None:
+            raise _Unfollowable("a comparison outside an exploration")
+        return _branches.decide(f"{_text(self, _SUM)} {symbol} {_text(other, _SUM)}")
+
+    def __lt__(self, other: Any) -> bool:
+        return self._compare("<", other)
+
+    def __le__(self, other: Any) -> bool:
+        return self._compare("<=", other)
+
+    def __gt__(self, other: Any) -> bool:
+        return self._compare(">", other)
+
+    def __ge__(self, other: Any) -> bool:
+        return self._compare(">=", other)
+
+    def __eq__(self, other: object) -> bool:
+        return self._compare("==", other)
+
+    def __ne__(self, other: object) -> bool:
+        return self._compare("!=", other)
+
+    def __bool__(self) -> bool:
+        if _branches is None:
+            raise _Unfollowable("truth of a symbol outside an exploration")
+        return _branches.decide(self.code if self.level > _NOT else f"({self.code})")
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __float__(self) -> float:
+        raise _Unfollowable("float() of a symbol")
+
+    def __int__(self) -> int:
+        raise _Unfollowable("int() of a symbol")
+
+    def __index__(self) -> int:
+        raise _Unfollowable("a symbol used as an index")
+
+
+_FAIL = object()  # the leaf of a branch that raised DomainError
+
+
+@dataclass
+class _Tree:
+    """The outcome of an op: a result, or a comparison and the outcome on each side."""
+
+    condition: str | None = None
+    result: Any = None
+    when_true: _Tree | None = None
+    when_false: _Tree | None = None
+
+
+def _explore(function: Callable[..., Any], args: Sequence[Any]) -> _Tree:
+    """Run `function` on symbols along every path its comparisons can take."""
+    global _branches
+
+    def run(forced: list[bool]) -> tuple[Any, list[str], list[bool]]:
+        global _branches
+        _branches = _Branches(forced)
+        try:
+            try:
+                result: Any = function(*args)
+            except DomainError:
+                result = _FAIL
+            met = _branches.met
+        finally:
+            _branches = None
+        decisions = [*forced, *([True] * (len(met) - len(forced)))]
+        return result, met, decisions
+
+    root = _Tree()
+    pending: list[tuple[list[bool], _Tree]] = [([], root)]
+    runs = 0
+    while pending:
+        forced, tree = pending.pop()
+        runs += 1
+        if runs > 32:
+            raise _Unfollowable("too many paths")
+        result, met, decisions = run(forced)
+        # Hang this run's path below `tree`: a node per comparison not forced yet.
+        for depth in range(len(forced), len(met)):
+            tree.condition = met[depth]
+            tree.when_true, tree.when_false = _Tree(), _Tree()
+            pending.append(([*decisions[:depth], False], tree.when_false))
+            tree = tree.when_true
+        tree.result = result
+    _branches = None
+    return root
+
+
+def _render(tree: _Tree, pick: Callable[[Any], Any]) -> str:
+    """The tree as one expression: nested `a if condition else b`, `_fail()` for errors."""
+    if tree.condition is None:
+        if tree.result is _FAIL:
+            return "_fail()"
+        return _text(pick(tree.result), _CONDITIONAL + 1)
+    assert tree.when_true is not None and tree.when_false is not None
+    yes = _render(tree.when_true, pick)
+    no = _render(tree.when_false, pick)
+    if yes == no:
+        return yes
+    return f"{_wrap(yes)} if {tree.condition} else {no}"
+
+
+def _wrap(code: str) -> str:
+    return f"({code})" if " if " in code else code
+
+
+def _placeholder(index: int | str) -> _Symbol:
+    return _Symbol(f"{{{index}}}")
+
+
+@dataclass
+class Template:
+    """How one op appears in the code: format strings over `{0}`, `{1}`, ... and `{g}`,
+    `{out}`, or None where the op's own function is called instead."""
+
+    forward: str | None
+    gradients: list[str] | None
+
+
+_templates: dict[tuple[Op, int], Template] = {}
+
+_NEVER_OVERFLOW = frozenset(["relu", "abs", "neg", "identity", "tanh", "sigmoid"])
+"""Built-in ops whose result is finite whenever their input is: no overflow check needed."""
+
+
+def template(op: Op, n_inputs: int) -> Template:
+    """The code for `op` on `n_inputs` inputs (cached per op and input count)."""
+    key = (op, n_inputs)
+    found = _templates.get(key)
+    if found is not None:
+        return found
+    inputs = [_placeholder(i) for i in range(n_inputs)]
+    made = Template(_forward_template(op, inputs), _gradient_templates(op, inputs))
+    _templates[key] = made
+    return made
+
+
+def _forward_template(op: Op, inputs: list[_Symbol]) -> str | None:
+    if op is OPS["dot"]:  # the table's forward, sum(map(mul, w, x)) (+ bias), spelled out
+        n = len(inputs) // 2
+        if n == 0:
+            return "0 + {0}"
+        products = ", ".join(f"{{{i}}} * {{{n + i}}}" for i in range(n))
+        tail = f" + {{{2 * n}}}" if len(inputs) % 2 else ""
+        return f"sum(({products},)){tail}"
+    if op is OPS["sum"]:
+        return f"sum(({', '.join(f'{{{i}}}' for i in range(len(inputs)))},))"
+    if op.arity is None:  # a user's variadic op: its forward may use sum(), called as is
+        return None
+    try:
+        tree = _explore(op.forward, inputs)
+        return _render(tree, lambda result: result)
+    except _Unfollowable:
+        return None
+    except Exception:
+        return None
+
+
+def _gradient_templates(op: Op, inputs: list[_Symbol]) -> list[str] | None:
+    args = [_placeholder("g"), *([_placeholder("out")] if op.uses_output else []), *inputs]
+    try:
+        tree = _explore(op.backward, args)
+        count = len(inputs)
+
+        def component(i: int) -> Callable[[Any], Any]:
+            def pick(result: Any) -> Any:
+                if not isinstance(result, (tuple, list)) or len(result) != count:
+                    raise _Unfollowable("a rule that does not return one gradient per input")
+                return result[i]
+
+            return pick
+
+        return [_render(tree, component(i)) for i in range(count)]
+    except _Unfollowable:
+        return None
+    except Exception:
+        return None
+
+
+# -- names ------------------------------------------------------------------------------------
+
+
+class Names:
+    """Unique identifiers for the nodes, made from their labels (`layers.0.w.1` ->
+    `layers_0_w_1`); names starting with `_` are kept for the program's own use."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+
+    def new(self, wish: str) -> str:
+        base = re.sub(r"\W+", "_", wish).strip("_") or "v"
+        if base[0].isdigit():
+            base = f"v{base}"
+        if keyword.iskeyword(base) or base in ("sum", "abs"):
+            base = f"{base}_"
+        name, k = base, 1
+        while name in self.taken:
+            k += 1
+            name = f"{base}_{k}"
+        self.taken.add(name)
+        return name
+
+
+# -- the whole program ------------------------------------------------------------------------
+
+
+@dataclass
+class Graph:
+    """What `trace` recorded, ready to be written out.
+
+    `forward` is every node to compute, parents first; `backward` the nodes in the order
+    `backward()` visits them (outputs first); `arguments`/`parameters`/`samples` the leaves
+    read from the call's arguments, from Values' `.data` and from fresh draws; `wanted`
+    the argument leaves whose gradients are returned.
+    """
+
+    forward: list[Value]
+    backward: list[Value]
+    outputs: list[Value]
+    arguments: list[Value]
+    parameters: list[Value]
+    samples: list[Value]
+    wanted: list[Value]
+    guards: list[tuple[Value, str, Any, bool]] = field(default_factory=list)
+    name: str = "traced"
+    argument_names: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Generated:
+    """The source and what its names refer to."""
+
+    source: str
+    namespace: dict[str, Any]
+    lines: int
+
+
+_CHUNK = 64  # terms per line in the overflow checks
+
+
+def generate(graph: Graph) -> Generated:
+    """The generator function `name(_args, _params, _draws)` for `graph`.
+
+    It computes the forward pass and checks the guards, yields the outputs, receives the
+    gradients of the outputs, runs the backward pass, adds into each parameter's `.grad`
+    and yields the gradients of the wanted arguments. Any non-finite number fails it
+    (`_fail()`), before it has touched a `.grad`.
+    """
+    names = Names()
+    for reserved in ("sum", "abs"):
+        names.taken.add(reserved)
+    namespace: dict[str, Any] = {}
+    name_of: dict[Value, str] = {}
+    code: list[str] = []
+    emit = code.append
+
+    def literal(x: Value) -> str:
+        return _text(x.data, _ATOM)
+
+    {v: i for i, v in enumerate(graph.arguments)}
+    {v: i for i, v in enumerate(graph.parameters)}
+    {v: i for i, v in enumerate(graph.samples)}
+
+    def ref(v: Value) -> str:
+        """How the code reads node `v`: its name, or the constant it is."""
+        found = name_of.get(v)
+        if found is not None:
+            return found
+        return literal(v)
+
+    signature = "_args, _params, _draws"
+    emit(f"def {graph.name}({signature}):")
+    if graph.arguments:
+        emit("    # the arguments")
+        arg_names = [names.new(v.label or "x") for v in graph.arguments]
+        for v, n in zip(graph.arguments, arg_names):
+            name_of[v] = n
+        if len(arg_names) <= 16:
+            emit(f"    {', '.join(arg_names)}, = _args")
+        else:
+            for start in range(0, len(arg_names), 16):
+                part = arg_names[start : start + 16]
+                emit(f"    {', '.join(part)}, = _args[{start}:{start + len(part)}]")
+    if graph.parameters:
+        emit("    # the parameters, read at every call")
+        for i, v in enumerate(graph.parameters):
+            n = names.new(v.label or "p")
+            name_of[v] = n
+            emit(f"    {n} = _params[{i}].data")
+    if graph.samples:
+        emit("    # fresh draws (dropout masks): inputs of the program, drawn for each call")
+        for i, v in enumerate(graph.samples):
+            n = names.new(v.label or "draw")
+            name_of[v] = n
+            emit(f"    {n} = _draws[{i}]")
+
+    emit("    # forward: one line per node")
+    checked: list[str] = []
+    call_count = node_count = 0
+    for v in graph.forward:
+        op = v._rule
+        if op is None:
+            continue
+        if op.hand_written:
+            raise TypeError(
+                f"trace cannot compile the node {v.op!r}: it was built by hand with "
+                "Value(data, _children, _op) and has no forward to replay"
+            )
+        node_count += 1
+        n = names.new(v.label or f"v{node_count}")
+        name_of[v] = n
+        inputs = [ref(p) for p in v._parents]
+        made = template(op, len(inputs))
+        if made.forward is not None:
+            expression = made.forward.format(*inputs)
+        else:
+            call_count += 1
+            function = f"_{names.new(_identifier(op.name))}"
+            namespace[function] = op.forward
+            expression = f"{function}({', '.join(inputs)})"
+        emit(f"    {n} = {expression}")
+        if op.name not in _NEVER_OVERFLOW or op.name not in OPS or OPS[op.name] is not op:
+            checked.append(n)
+    if graph.guards:
+        emit("    # guards: the comparisons made while tracing must come out the same")
+        conditions = []
+        for node, symbol, other, result in graph.guards:
+            right = ref(other) if isinstance(other, Value) else _text(float(other), _SUM)
+            test = f"{ref(node)} {symbol} {right}"
+            conditions.append(test if result else f"not {test}")
+        for start in range(0, len(conditions), 8):
+            emit(f"    if not ({' and '.join(conditions[start : start + 8])}):")
+            emit("        raise _Retrace")
+    _emit_check(emit, checked, "every value finite? (one sum, not one test per node)")
+    outputs = [ref(v) for v in graph.outputs]
+    emit(f"    _seeds = yield ({', '.join(outputs)},)")
+
+    # -- backward ----------------------------------------------------------------------------
+    emit("    # backward: the chain rule, node by node in the order backward() visits them")
+    needs = set(graph.parameters) | set(graph.wanted)
+    for v in graph.forward:  # parents come first, so one pass decides every node
+        if v._parents and any(p in needs for p in v._parents):
+            needs.add(v)
+    grad_of: dict[Value, str] = {}
+
+    def accumulate(target: Value, expression: str) -> None:
+        found = grad_of.get(target)
+        if found is None:
+            found = grad_of[target] = names.new(f"grad_{ref(target)}")
+            emit(f"    {found} = {expression}")
+        else:
+            emit(f"    {found} += {expression}")
+
+    for k, v in enumerate(graph.outputs):
+        if v in needs:
+            accumulate(v, f"_seeds[{k}]")
+    for v in graph.backward:
+        op = v._rule
+        g = grad_of.get(v)
+        if op is None or g is None:
+            continue
+        parents = v._parents
+        targets = [i for i, p in enumerate(parents) if p in needs]
+        if not targets:
+            continue
+        inputs = [ref(p) for p in parents]
+        made = template(op, len(parents))
+        if made.gradients is not None:
+            for i in targets:
+                accumulate(parents[i], made.gradients[i].format(*inputs, g=g, out=ref(v)))
+            continue
+        function = f"_{names.new(_identifier(op.name) + '_rule')}"
+        namespace[function] = op.backward
+        zeros = f"({', '.join(['0.0'] * len(parents))},)"
+        out = f"{ref(v)}, " if op.uses_output else ""
+        local = f"_{names.new('local')}"
+        # backward() skips a node whose gradient is 0: so does this call.
+        emit(f"    {local} = {function}({g}, {out}{', '.join(inputs)}) if {g} else {zeros}")
+        for i in targets:
+            accumulate(parents[i], f"{local}[{i}]")
+
+    results = [grad_of.get(v, "0.0") for v in graph.wanted]
+    param_grads = [(i, grad_of[v]) for i, v in enumerate(graph.parameters) if v in grad_of]
+    _emit_check(emit, results + [g for _, g in param_grads], "every gradient finite?")
+    if param_grads:
+        emit("    # into the parameters' .grad")
+        for i, g in param_grads:
+            emit(f"    _params[{i}].grad += {g}")
+    emit(f"    yield ({''.join(f'{r}, ' for r in results)})")
+    source = "\n".join(code) + "\n"
+    return Generated(source, namespace, len(code))
+
+
+def _emit_check(emit: Callable[[str], None], terms: list[str], comment: str) -> None:
+    if not terms:
+        return
+    emit(f"    # {comment}")
+    for start in range(0, len(terms), _CHUNK):
+        part = ", ".join(terms[start : start + _CHUNK])
+        operator = "=" if start == 0 else "+="
+        emit(f"    _check {operator} sum(({part},))")
+    emit("    if not -_inf < _check < _inf:")
+    emit("        _fail()")
+
+
+def _identifier(name: str) -> str:
+    """A readable identifier for an op's name: `+` -> `add`, `**2` -> `pow2`."""
+    named = {"+": "add", "-": "sub", "*": "mul", "/": "div"}.get(name)
+    if named:
+        return named
+    if name.startswith("**"):
+        return f"pow{name[2:]}"
+    if name.endswith("**"):
+        return f"power_of_{name[:-2]}"
+    return name

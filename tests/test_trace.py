@@ -1,0 +1,297 @@
+"""`trace`: the compiled program gives backward()'s numbers, errors, guards and draws."""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograd import DomainError, Value, dot, sample, sum_values, trace
+from autograd.testing.strategies import Expression, Network, expressions, mlps
+from nn import MLP, Dropout, Sequential, losses
+from nn.module import Layer
+
+RELATIVE = 1e-12
+
+
+def close(a: float, b: float) -> bool:
+    return a == b or abs(a - b) <= RELATIVE * max(abs(a), abs(b), 1e-300)
+
+
+def interpreted(f: Any, xs: list[float]) -> tuple[float, list[float]]:
+    leaves = [Value(x) for x in xs]
+    out = f(*leaves)
+    out.backward()
+    return out.data, [leaf.grad for leaf in leaves]
+
+
+def other_point(expression: Expression, data: Any) -> list[float]:
+    """Inputs near the example where the expression is still defined the same way."""
+    shifts = data.draw(
+        st.lists(
+            st.floats(-0.05, 0.05), min_size=len(expression.inputs), max_size=len(expression.inputs)
+        )
+    )
+    return [x + s for x, s in zip(expression.inputs, shifts)]
+
+
+@given(expressions(n_inputs=3, max_depth=4), st.data())
+def test_program_equals_backward_on_expressions(expression: Expression, data: Any) -> None:
+    f, inputs = expression
+    program = trace(f, *inputs)
+    for point in (list(inputs), other_point(expression, data)):
+        try:
+            expected = interpreted(f, point)
+        except DomainError as error:
+            with pytest.raises(DomainError) as raised:
+                program(*point)
+            assert str(raised.value) == str(error)
+            continue
+        value, grads = program(*point)
+        assert close(value, expected[0]), (value, expected[0])
+        assert all(close(a, b) for a, b in zip(grads, expected[1])), (grads, expected[1])
+
+
+@given(expressions(n_inputs=2, max_depth=3))
+def test_program_is_bitwise_backward_at_the_example(expression: Expression) -> None:
+    f, inputs = expression
+    value, grads = trace(f, *inputs)(*inputs)
+    expected = interpreted(f, list(inputs))
+    assert value == expected[0]
+    assert list(grads) == pytest.approx(expected[1], rel=1e-15, abs=1e-300)
+
+
+def test_user_ops_compile_from_their_rules(user_ops: Any) -> None:
+    cube = user_ops("cube", lambda x: x * x * x, lambda g, x: (g * 3.0 * x * x,))
+    clipped = user_ops(
+        "clipped", lambda x: x if x < 1.0 else 1.0, lambda g, x: (g if x < 1.0 else g * 0.0,)
+    )
+    wavy = user_ops("wavy", math.sin, lambda g, x: (g * math.cos(x),))
+
+    def f(x: Value) -> Value:
+        return clipped(cube(x)) + wavy(x)
+
+    program = trace(f, 0.5)
+    assert "x * x * x" in program.source  # inlined from the forward
+    assert " if " in program.source  # the rule's branch became a conditional expression
+    for x in (0.5, 0.9, 1.5, -2.0):
+        value, grad = program(x)
+        expected = interpreted(f, [x])
+        assert (value, grad) == (expected[0], expected[1][0])
+    assert program.traces == 1  # no guard: the branches live in the code
+
+
+@given(mlps(max_inputs=3, max_hidden=4, max_layers=3), st.data())
+def test_program_equals_backward_on_mlps(network: Network, data: Any) -> None:
+    model, inputs = network
+    program = trace(lambda x: model(x), list(inputs))
+    params = model.parameters()
+    for point in (list(inputs), [x + data.draw(st.floats(-1, 1)) for x in inputs]):
+        model.zero_grad()
+        value, grads = program(point)
+        ours = [p.grad for p in params]
+        model.zero_grad()
+        expected_value, expected_grads = interpreted(lambda *xs: model(list(xs)), point)
+        assert close(value, expected_value)
+        assert all(close(a, b) for a, b in zip(grads, expected_grads))
+        theirs = [p.grad for p in params]
+        assert all(close(a, b) for a, b in zip(ours, theirs))
+
+
+def test_parameters_are_read_at_every_call_and_grads_accumulate() -> None:
+    w = Value(2.0, label="layers.0.neurons.3.w.1")
+    program = trace(lambda x: w * x * 3.0, 1.0)
+    assert "layers_0_neurons_3_w_1 = _params[0].data" in program.source
+    assert "3.0" in program.source  # a plain number is a literal
+    assert program(1.0) == (6.0, 6.0)
+    assert w.grad == 3.0
+    w.data = 5.0
+    assert program(2.0) == (30.0, 15.0)
+    assert w.grad == 3.0 + 6.0
+
+
+def test_shapes_and_argnums() -> None:
+    def f(x: list[Value], y: Value) -> Value:
+        return dot(x, [y, y]) + y
+
+    value, (gx, gy) = trace(f, [1.0, 2.0], 3.0)([1.0, 2.0], 3.0)
+    assert value == 12.0 and gx == [3.0, 3.0] and gy == 4.0
+    value, gy = trace(f, [1.0, 2.0], 3.0, argnums=1)([1.0, 2.0], 3.0)
+    assert gy == 4.0
+    program = trace(f, [1.0, 2.0], 3.0)
+    value, (gx, gy) = program([2.0, 5.0], 1.0)
+    assert value == 8.0 and gx == [1.0, 1.0] and gy == 8.0
+    assert program.traces == 1
+    with pytest.raises(ValueError, match="dot needs as many"):
+        program([1.0, 2.0, 4.0], 1.0)  # a new shape is traced again: f's own error
+
+
+def test_guards_retrace_rather_than_give_a_wrong_answer() -> None:
+    def f(x: Value) -> Value:
+        return x * 2.0 if x > 0 else x.exp()
+
+    program = trace(f, 1.0)
+    assert program(3.0) == (6.0, 2.0)
+    assert program.traces == 1
+    value, grad = program(-1.0)
+    assert (value, grad) == (math.exp(-1.0), math.exp(-1.0))
+    assert program.traces == 2
+    assert program(5.0) == (10.0, 2.0)
+    assert program(-2.0)[0] == math.exp(-2.0)
+    assert program.traces == 2  # both programs are cached
+
+
+def test_max_of_values_is_guarded() -> None:
+    def f(xs: list[Value]) -> Value:
+        return max(xs) * 2.0
+
+    program = trace(f, [1.0, 3.0, 2.0])
+    assert program([1.0, 3.0, 2.0]) == (6.0, [0.0, 2.0, 0.0])
+    assert program([5.0, 3.0, 2.0]) == (10.0, [2.0, 0.0, 0.0])
+
+
+def test_relu_and_abs_hold_for_any_data_without_guards() -> None:
+    def f(x: Value) -> Value:
+        return x.relu() + abs(x) * 3.0
+
+    program = trace(f, 1.0)
+    assert " if " in program.source
+    for x in (2.0, -2.0, 0.0):
+        assert program(x) == tuple([interpreted(f, [x])[0], interpreted(f, [x])[1][0]])
+    assert program.traces == 1
+
+
+def test_domain_errors_are_the_interpreters() -> None:
+    def f(x: Value, y: Value) -> Value:
+        return (x / y).log() + (x * 1e298) * 0.0
+
+    program = trace(f, 2.0, 1.0)
+    for args in ((-2.0, 1.0), (1.0, 0.0), (2e10, 1.0)):
+        leaves = [Value(a) for a in args]
+        with pytest.raises(DomainError) as theirs:
+            f(*leaves).backward()
+        with pytest.raises(DomainError) as ours:
+            program(*args)
+        assert str(ours.value) == str(theirs.value)
+
+
+def test_a_failed_call_changes_no_grad() -> None:
+    w = Value(1.0)
+    program = trace(lambda x: (w * x).log(), 1.0)
+    w.grad = 7.0
+    with pytest.raises(DomainError):
+        program(-1.0)
+    assert w.grad == 7.0
+
+
+def test_nothing_non_finite_is_returned() -> None:
+    w = Value(1e200)
+    program = trace(lambda x: w * x, 1.0)
+    with pytest.raises(DomainError):
+        program(1e200)
+    value, grad = program(2.0)
+    assert math.isfinite(value) and math.isfinite(grad)
+
+
+def test_samples_are_drawn_at_every_call_like_the_interpreter() -> None:
+    def run(rng: random.Random) -> Any:
+        return lambda x: x * sample(rng.random) + x * sample(rng.random)
+
+    ours, theirs = random.Random(3), random.Random(3)
+    program = trace(run(ours), 1.0)  # tracing draws once ...
+    run(theirs)(Value(1.0))  # ... as one interpreted call does
+    for x in (1.0, 2.0, 3.0):
+        value, grad = program(x)
+        expected = interpreted(run(theirs), [x])
+        assert (value, grad) == (expected[0], expected[1][0])
+    assert program.traces == 1
+
+
+def test_dropout_under_trace_matches_the_interpreter() -> None:
+    def make() -> Sequential:
+        return Sequential(Layer(3, 4, rng=random.Random(1)), Dropout(0.5, seed=7), Layer(4, 1))
+
+    ours, theirs = make(), make()
+    for a, b in zip(ours.parameters(), theirs.parameters()):
+        b.data = a.data
+    program = trace(lambda x: ours(x), [0.1, 0.2, 0.3])
+    theirs([0.1, 0.2, 0.3])  # the draws tracing made
+    for x in ([0.5, -1.0, 2.0], [1.0, 1.0, 1.0], [0.3, 0.2, -0.1]):
+        value, _grads = program(x)
+        out = theirs([Value(v) for v in x])
+        assert value == out.data
+    assert "_draws[0]" in program.source
+
+
+def test_cross_entropy_under_trace() -> None:
+    model = MLP(3, [4, 3], seed=2)
+
+    def f(x: list[Value]) -> Value:
+        return losses.cross_entropy(model(x), 1)
+
+    program = trace(f, [0.1, 0.2, 0.3])
+    for x in ([0.1, 0.2, 0.3], [3.0, -2.0, 1.0], [-5.0, 4.0, 0.0]):
+        value, grads = program(x)
+        expected = interpreted(lambda *xs: f(list(xs)), x)
+        assert close(value, expected[0])
+        assert all(close(a, b) for a, b in zip(grads, expected[1]))
+
+
+def test_vjp_for_several_outputs() -> None:
+    w = Value(3.0)
+    program = trace(lambda x: [w * x, x * x], 2.0)
+    outputs, pullback = program.vjp(2.0)
+    assert outputs == [6.0, 4.0]
+    assert pullback([1.0, 10.0]) == 3.0 + 40.0
+    assert w.grad == 2.0
+    with pytest.raises(TypeError, match="vjp"):
+        program(2.0)
+
+
+def test_source_is_readable_python() -> None:
+    model = MLP(2, [2, 1], seed=0)
+    program = trace(lambda x: model(x), [1.0, 2.0])
+    source = program.source
+    assert str(program) == source
+    assert "layers_0_neurons_1_w_0 = _params[" in source
+    assert "grad_layers_0_neurons_0_w_0 = " in source
+    assert "layers_0_neurons_0_relu = layers_0_neurons_0_sum if" in source
+    compile(source, "<test>", "exec")
+
+
+def test_bad_input() -> None:
+    with pytest.raises(TypeError, match="function"):
+        trace(3.0)  # type: ignore[arg-type]
+    program = trace(lambda x: x * 2.0, 1.0)
+    with pytest.raises(TypeError, match="Value"):
+        program(Value(1.0))
+    with pytest.raises(ValueError, match="finite"):
+        program(math.inf)
+    with pytest.raises(TypeError, match="int or a float"):
+        program("1")
+    with pytest.raises(TypeError, match="hand"):
+        trace(lambda x: Value(x.data, (x,), "mine"), 1.0)
+
+
+def test_hand_written_nodes_are_refused_clearly() -> None:
+    def f(x: Value) -> Value:
+        out = Value(x.data * 2, (x,), "twice")
+        out._backward = lambda: None
+        return out
+
+    with pytest.raises(TypeError, match="built by hand"):
+        trace(f, 1.0)
+
+
+def test_sum_values_and_wide_dot() -> None:
+    def f(xs: list[Value]) -> Value:
+        return sum_values([x * x for x in xs]) + dot(xs, xs)
+
+    xs = [0.1 * i for i in range(300)]
+    value, grads = trace(f, xs)(xs)
+    expected = interpreted(lambda *v: f(list(v)), xs)
+    assert value == expected[0] and grads == expected[1]
