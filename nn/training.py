@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd import Value, no_grad
+from autograd import Program, Value, no_grad
 from nn import losses
 from nn.callbacks import Callback, ProgressBar, TrainingRun, as_callbacks
 from nn.data import batches, kfold
@@ -179,17 +179,62 @@ def _loss_value(loss: Loss, predictions: list[Any], targets: Sequence[Any]) -> f
 
 
 def _train_batch(
-    model: Module, loss: Loss, optimizer: Optimizer, X_batch: list[Any], y_batch: list[Any]
+    model: Module,
+    loss: Loss,
+    optimizer: Optimizer,
+    X_batch: list[Any],
+    y_batch: list[Any],
+    program: Program | None = None,
 ) -> tuple[float, list[Any]]:
-    """One step: zero the gradients, predict, loss, backward, optimizer step."""
+    """One step: zero the gradients, predict, loss, backward, optimizer step.
+
+    With a `program` (the traced forward pass of the model over a batch, see
+    `compiled_forward`) the predictions come from it and the loss's gradient with respect
+    to them flows back through it; the numbers are the same.
+    """
     optimizer.zero_grad()
-    predictions = [model(x) for x in X_batch]
-    value = loss(predictions, y_batch)
-    if not isinstance(value, Value):
-        raise TypeError(f"the loss must return a Value, got {type(value).__name__}")
-    value.backward()
+    if program is None:
+        predictions = [model(x) for x in X_batch]
+        value = loss(predictions, y_batch)
+        if not isinstance(value, Value):
+            raise TypeError(f"the loss must return a Value, got {type(value).__name__}")
+        value.backward()
+    else:
+        outputs, pullback = program.vjp([list(x) for x in X_batch])
+        predictions = [_as_leaves(output) for output in outputs]
+        value = loss(predictions, y_batch)
+        if not isinstance(value, Value):
+            raise TypeError(f"the loss must return a Value, got {type(value).__name__}")
+        value.backward()
+        pullback([_grads_of(prediction) for prediction in predictions])
     optimizer.step()
     return value.data, predictions
+
+
+def compiled_forward(model: Module) -> Program:
+    """The model's forward pass over a batch, `[model(x) for x in X]`, as a traced program.
+
+    `fit(compile=True)` uses it: traced once per batch shape, then run as plain Python
+    for each batch. The loss stays interpreted (it reads targets: class indices, labels),
+    which costs little next to the model.
+    """
+
+    def forward(X: list[Any]) -> list[Any]:
+        return [model(x) for x in X]
+
+    return Program(forward, argnums=())
+
+
+def _as_leaves(output: Any) -> Any:
+    if isinstance(output, list):
+        return [Value(o) for o in output]
+    return Value(output)
+
+
+def _grads_of(prediction: Any) -> Any:
+    if isinstance(prediction, list):
+        return [p.grad for p in prediction]
+    return prediction.grad
 
 
 def fit(
@@ -208,6 +253,7 @@ def fit(
     shuffle: bool = True,
     threshold: float | None = None,
     callbacks: Iterable[Callback | Callable[[int, History], Any]] = (),
+    compile: bool = False,
 ) -> History:
     """Train `model` on `(X, y)` for `epochs` passes and return the `History`.
 
@@ -219,13 +265,17 @@ def fit(
     decision threshold follows the loss (0 for logits) unless `threshold` is given.
     `callbacks` watch or steer training (`nn.callbacks`: early stopping, plots, logs); a
     plain function `f(epoch, history)` in the list runs after each epoch. `progress` adds a
-    tqdm bar.
+    tqdm bar. `compile=True` traces the model's forward pass once per batch shape
+    (`autograd.trace`) and runs the generated code for each batch: the same History,
+    several times faster for a fixed architecture (see `compiled_forward`).
     """
     n = len(X)
     if n != len(y):
         raise ValueError(f"fit: X has {n} examples but y has {len(y)} labels")
     if n == 0:
         raise ValueError("fit: the training set is empty")
+    if not isinstance(compile, bool):
+        raise TypeError(f"fit: compile must be True or False, got {compile!r}")
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
     size = n if batch_size is None else batch_size
@@ -246,6 +296,7 @@ def fit(
     if progress:
         watchers.insert(0, ProgressBar())
     rng = seed if isinstance(seed, random.Random) else random.Random(seed)
+    program = compiled_forward(model) if compile else None
 
     history = History(train={name: [] for name in ("loss", *metric_functions)})
     if val_data is not None:
@@ -267,7 +318,9 @@ def fit(
             for index, (X_batch, y_batch) in enumerate(
                 batches(X, y, size, shuffle=shuffled, seed=rng)
             ):
-                batch_loss, predictions = _train_batch(model, loss, optimizer, X_batch, y_batch)
+                batch_loss, predictions = _train_batch(
+                    model, loss, optimizer, X_batch, y_batch, program
+                )
                 total += batch_loss * len(X_batch)
                 if metric_functions:
                     outputs.extend(_as_output(p) for p in predictions)
