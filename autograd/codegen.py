@@ -11,7 +11,9 @@ the same float operations in the same order as the interpreter.
 
 from __future__ import annotations
 
+import itertools
 import keyword
+import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -341,7 +343,8 @@ class Graph:
     wanted: list[Value]
     guards: list[tuple[Value, str, Any, bool]] = field(default_factory=list)
     name: str = "traced"
-    argument_names: list[str] = field(default_factory=list)
+    rows: bool = True
+    """Write a neuron's weights as one list (`sum(map(_mul, w, x))`) instead of a line each."""
 
 
 @dataclass
@@ -351,6 +354,8 @@ class Generated:
     source: str
     namespace: dict[str, Any]
     lines: int
+    parameters: list[Value]
+    """The parameters in the order the code reads them from `_params`."""
 
 
 _CHUNK = 64  # terms per line in the overflow checks
@@ -375,10 +380,6 @@ def generate(graph: Graph) -> Generated:
     def literal(x: Value) -> str:
         return _text(x.data, _ATOM)
 
-    {v: i for i, v in enumerate(graph.arguments)}
-    {v: i for i, v in enumerate(graph.parameters)}
-    {v: i for i, v in enumerate(graph.samples)}
-
     def ref(v: Value) -> str:
         """How the code reads node `v`: its name, or the constant it is."""
         found = name_of.get(v)
@@ -399,9 +400,22 @@ def generate(graph: Graph) -> Generated:
             for start in range(0, len(arg_names), 16):
                 part = arg_names[start : start + 16]
                 emit(f"    {', '.join(part)}, = _args[{start}:{start + len(part)}]")
-    if graph.parameters:
+    rows = _rows(graph) if graph.rows else _Rows()
+    parameters = [p for row in rows.weights for p in row]
+    in_rows = set(parameters)
+    parameters += [p for p in graph.parameters if p not in in_rows]
+    row_name: dict[tuple[Value, ...], str] = {}
+    row_start: dict[tuple[Value, ...], int] = {}
+    if parameters:
         emit("    # the parameters, read at every call")
-        for i, v in enumerate(graph.parameters):
+        start = 0
+        for row in rows.weights:
+            n = names.new(_row_label(row[0].label) if row[0].label else "w")
+            row_name[row], row_start[row] = n, start
+            name_of.update((w, f"{n}[{i}]") for i, w in enumerate(row))
+            emit(f"    {n} = [_p.data for _p in _params[{start}:{start + len(row)}]]")
+            start += len(row)
+        for i, v in enumerate(parameters[start:], start):
             n = names.new(v.label or "p")
             name_of[v] = n
             emit(f"    {n} = _params[{i}].data")
@@ -415,6 +429,8 @@ def generate(graph: Graph) -> Generated:
     emit("    # forward: one line per node")
     checked: list[str] = []
     call_count = node_count = 0
+    vector_name: dict[tuple[Value, ...], str] = {}
+    namespace.update(_mul=operator.mul, _add=operator.add, _repeat=itertools.repeat)
     for v in graph.forward:
         op = v._rule
         if op is None:
@@ -427,6 +443,19 @@ def generate(graph: Graph) -> Generated:
         node_count += 1
         n = names.new(v.label or f"v{node_count}")
         name_of[v] = n
+        dot_row = rows.of.get(v)
+        if dot_row is not None:
+            half = len(dot_row)
+            xs = v._parents[half : 2 * half]
+            vector = vector_name.get(xs)
+            if vector is None:
+                wish = f"{v.label.rsplit('.neurons', 1)[0]}_inputs" if v.label else "inputs"
+                vector = vector_name[xs] = names.new(wish)
+                emit(f"    {vector} = ({', '.join(ref(x) for x in xs)},)")
+            bias = f" + {ref(v._parents[-1])}" if len(v._parents) % 2 else ""
+            emit(f"    {n} = sum(map(_mul, {row_name[dot_row]}, {vector})){bias}")
+            checked.append(n)
+            continue
         inputs = [ref(p) for p in v._parents]
         made = template(op, len(inputs))
         if made.forward is not None:
@@ -460,6 +489,8 @@ def generate(graph: Graph) -> Generated:
         if v._parents and any(p in needs for p in v._parents):
             needs.add(v)
     grad_of: dict[Value, str] = {}
+    row_grads: dict[tuple[Value, ...], str] = {}
+    vector_grads: dict[tuple[Value, ...], str] = {}
 
     def accumulate(target: Value, expression: str) -> None:
         found = grad_of.get(target)
@@ -472,7 +503,30 @@ def generate(graph: Graph) -> Generated:
     for k, v in enumerate(graph.outputs):
         if v in needs:
             accumulate(v, f"_seeds[{k}]")
+
+    def accumulate_list(
+        store: dict[tuple[Value, ...], str], key: tuple[Value, ...], wish: str, factors: str, g: str
+    ) -> None:
+        """`key`'s list of gradients += g * each of `factors`, elementwise, in C."""
+        found = store.get(key)
+        if found is None:
+            found = store[key] = names.new(wish)
+            emit(f"    {found} = list(map(_mul, {factors}, _repeat({g})))")
+        else:
+            emit(f"    {found} = list(map(_add, {found}, map(_mul, {factors}, _repeat({g}))))")
+
+    for row in rows.weights:
+        if row in rows.shared:
+            found = row_grads[row] = names.new(f"grad_{row_name[row]}")
+            emit(f"    {found} = [0.0] * {len(row)}")
+            grad_of.update((w, f"{found}[{i}]") for i, w in enumerate(row))
     for v in graph.backward:
+        shared_inputs = rows.vector_of.get(v)
+        if shared_inputs is not None and v not in grad_of and shared_inputs in vector_grads:
+            # The inputs a layer shares arrive as one list: unpack it into one name each.
+            unpacked = [names.new(f"grad_{ref(x)}") for x in shared_inputs]
+            emit(f"    {', '.join(unpacked)}, = {vector_grads[shared_inputs]}")
+            grad_of.update(zip(shared_inputs, unpacked))
         op = v._rule
         g = grad_of.get(v)
         if op is None or g is None:
@@ -480,6 +534,23 @@ def generate(graph: Graph) -> Generated:
         parents = v._parents
         targets = [i for i, p in enumerate(parents) if p in needs]
         if not targets:
+            continue
+        dot_row = rows.of.get(v)
+        if dot_row is not None:
+            half = len(dot_row)
+            xs = parents[half : 2 * half]
+            accumulate_list(row_grads, dot_row, f"grad_{row_name[dot_row]}", vector_name[xs], g)
+            if any(x in needs for x in xs):
+                if xs in rows.vectors:
+                    accumulate_list(
+                        vector_grads, xs, f"grad_{vector_name[xs]}", row_name[dot_row], g
+                    )
+                else:
+                    for i, x in enumerate(xs):
+                        if x in needs:
+                            accumulate(x, f"{g} * {row_name[dot_row]}[{i}]")
+            if len(parents) % 2 and parents[-1] in needs:
+                accumulate(parents[-1], g)
             continue
         inputs = [ref(p) for p in parents]
         made = template(op, len(parents))
@@ -498,15 +569,102 @@ def generate(graph: Graph) -> Generated:
             accumulate(parents[i], f"{local}[{i}]")
 
     results = [grad_of.get(v, "0.0") for v in graph.wanted]
-    param_grads = [(i, grad_of[v]) for i, v in enumerate(graph.parameters) if v in grad_of]
-    _emit_check(emit, results + [g for _, g in param_grads], "every gradient finite?")
-    if param_grads:
+    param_grads = [
+        (i, grad_of[v])
+        for i, v in enumerate(parameters[len(in_rows) :], len(in_rows))
+        if v in grad_of
+    ]
+    row_sums = [f"sum({row_grads[row]})" for row in rows.weights if row in row_grads]
+    _emit_check(emit, results + [g for _, g in param_grads] + row_sums, "every gradient finite?")
+    if param_grads or row_grads:
         emit("    # into the parameters' .grad")
+        for row in rows.weights:
+            if row in row_grads:
+                start = row_start[row]
+                emit(
+                    f"    for _p, _g in zip(_params[{start}:{start + len(row)}], {row_grads[row]}):"
+                )
+                emit("        _p.grad += _g")
         for i, g in param_grads:
             emit(f"    _params[{i}].grad += {g}")
     emit(f"    yield ({''.join(f'{r}, ' for r in results)})")
     source = "\n".join(code) + "\n"
-    return Generated(source, namespace, len(code))
+    return Generated(source, namespace, len(code), parameters)
+
+
+@dataclass
+class _Rows:
+    """The neurons whose weights are read and differentiated as lists.
+
+    `weights`: each row of parameters (a neuron's w), used only as the weights of `dot`
+    nodes; `of`: dot node -> its row; `vectors`: input tuples whose every element is used
+    only by such dots at its own position, so their gradients can travel as one list;
+    `vector_of`: element -> its input tuple.
+    """
+
+    weights: list[tuple[Value, ...]] = field(default_factory=list)
+    of: dict[Value, tuple[Value, ...]] = field(default_factory=dict)
+    vectors: set[tuple[Value, ...]] = field(default_factory=set)
+    vector_of: dict[Value, tuple[Value, ...]] = field(default_factory=dict)
+    shared: set[tuple[Value, ...]] = field(default_factory=set)
+    """Rows whose weights are also used outside their neuron's dot."""
+
+
+def _rows(graph: Graph) -> _Rows:
+    dot_op = OPS["dot"]
+    parameters = set(graph.parameters)
+    uses: dict[Value, list[tuple[Value, int]]] = {}
+    for v in graph.forward:
+        for position, p in enumerate(v._parents):
+            uses.setdefault(p, []).append((v, position))
+    candidates: dict[Value, tuple[Value, ...]] = {}
+    for v in graph.forward:
+        if v._rule is not dot_op or len(v._parents) < 4:
+            continue
+        half = len(v._parents) // 2
+        weights = v._parents[:half]
+        if len(set(weights)) == half and all(w in parameters for w in weights):
+            candidates[v] = weights
+    rows = _Rows()
+    accepted: dict[tuple[Value, ...], bool] = {}
+    for v, weights in candidates.items():
+        ok = accepted.get(weights)
+        if ok is None:
+            # Other uses of a weight (an L2 penalty's p * p) are fine: they add into
+            # the row's list element by element, in backward()'s order.
+            ok = accepted[weights] = all(
+                user._rule is not dot_op or (candidates.get(user) == weights and position == i)
+                for i, w in enumerate(weights)
+                for user, position in uses[w]
+            )
+            if ok and any(user._rule is not dot_op for w in weights for user, _ in uses[w]):
+                rows.shared.add(weights)
+            if ok:
+                rows.weights.append(weights)
+        if ok:
+            rows.of[v] = weights
+    for v, weights in rows.of.items():
+        half = len(weights)
+        xs = v._parents[half : 2 * half]
+        if xs in rows.vectors or len(set(xs)) != half:
+            continue
+        if all(
+            x._parents
+            and all(
+                user in rows.of and user._parents[half : 2 * half] == xs and position == half + i
+                for user, position in uses[x]
+            )
+            for i, x in enumerate(xs)
+        ):
+            rows.vectors.add(xs)
+            rows.vector_of.update((x, xs) for x in xs)
+    return rows
+
+
+def _row_label(label: str) -> str:
+    """`layers.0.neurons.3.w.1` -> `layers.0.neurons.3.w`: the name of the whole row."""
+    head, _, tail = label.rpartition(".")
+    return head if head and tail.isdigit() else label
 
 
 def _emit_check(emit: Callable[[str], None], terms: list[str], comment: str) -> None:

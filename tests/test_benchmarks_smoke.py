@@ -102,3 +102,40 @@ def test_every_contender_prepares_and_runs_a_step() -> None:
         for contender in contenders.values():
             for step in contender.prepare():
                 step()
+
+
+def test_trace_workloads_compute_the_same_numbers() -> None:
+    """Workloads 6-9: the hand-written moons step, the traced step and the floor agree."""
+    from tests.benchmarks import compiled as c
+
+    points, labels = w.moons_data(6)
+    model = w.glassgrad_mlp(2, w.MOONS_SIZES)
+    layers = [
+        ([[p.data for p in n.w] for n in layer.neurons], [n.b.data for n in layer.neurons])
+        for layer in model.layers
+    ]
+    by_hand = c.hand_written_step(layers, points, labels)
+    params = model.parameters()
+    loss = w.max_margin_loss(model, params, points, labels, Value)
+    loss.backward()
+    assert by_hand == pytest.approx(loss.data, rel=TOLERANCE)
+    updated = [p.data - c.MOONS_LR * p.grad for p in params]
+    ours = [x for W, b in layers for x in [*(v for row in W for v in row), *b]]
+    order = [
+        p
+        for layer in model.layers
+        for p in [*(q for n in layer.neurons for q in n.w), *(n.b for n in layer.neurons)]
+    ]
+    by_param = dict(zip(map(id, order), ours))
+    assert [by_param[id(p)] for p in params] == pytest.approx(updated, rel=TOLERANCE, abs=1e-15)
+    assert c.floor_chain(50) == pytest.approx(w.chain(Value, 50), rel=1e-12)
+    glass, tiny = (c.gpt_steps(v, steps=1)[0] for v in (Value, c.TinyValue))
+    glass()
+    tiny()
+    for prepare in (
+        c.traced_moons_step(6, 1),
+        c.hand_written_moons_step(6, 1),
+        c.digits_epoch(True, 4),
+    ):
+        for step in prepare():
+            step()

@@ -156,7 +156,7 @@ def test_traced_once_per_batch_shape() -> None:
             program,
         )
     assert program.traces == 2
-    assert "layers_0_neurons_0_w_0" in program.source
+    assert "layers_0_neurons_0_w = " in program.source
 
 
 def test_compile_must_be_a_bool() -> None:

@@ -85,10 +85,11 @@ def test_user_ops_compile_from_their_rules(user_ops: Any) -> None:
     assert program.traces == 1  # no guard: the branches live in the code
 
 
-@given(mlps(max_inputs=3, max_hidden=4, max_layers=3), st.data())
-def test_program_equals_backward_on_mlps(network: Network, data: Any) -> None:
+@pytest.mark.parametrize("rows", [True, False], ids=["rows", "lines"])
+@given(network=mlps(max_inputs=3, max_hidden=4, max_layers=3), data=st.data())
+def test_program_equals_backward_on_mlps(network: Network, data: Any, rows: bool) -> None:
     model, inputs = network
-    program = trace(lambda x: model(x), list(inputs))
+    program = trace(lambda x: model(x), list(inputs), rows=rows)
     params = model.parameters()
     for point in (list(inputs), [x + data.draw(st.floats(-1, 1)) for x in inputs]):
         model.zero_grad()
@@ -254,12 +255,16 @@ def test_vjp_for_several_outputs() -> None:
 
 def test_source_is_readable_python() -> None:
     model = MLP(2, [2, 1], seed=0)
-    program = trace(lambda x: model(x), [1.0, 2.0])
+    program = trace(lambda x: model(x), [1.0, 2.0], rows=False)
     source = program.source
     assert str(program) == source
     assert "layers_0_neurons_1_w_0 = _params[" in source
     assert "grad_layers_0_neurons_0_w_0 = " in source
     assert "layers_0_neurons_0_relu = layers_0_neurons_0_sum if" in source
+    rows = trace(lambda x: model(x), [1.0, 2.0]).source
+    assert "layers_0_neurons_1_w = [_p.data for _p in _params[" in rows
+    assert "sum(map(_mul, layers_0_neurons_1_w, layers_0_inputs))" in rows
+    assert len(rows.splitlines()) < len(source.splitlines())
     compile(source, "<test>", "exec")
 
 
@@ -295,3 +300,25 @@ def test_sum_values_and_wide_dot() -> None:
     value, grads = trace(f, xs)(xs)
     expected = interpreted(lambda *v: f(list(v)), xs)
     assert value == expected[0] and grads == expected[1]
+
+
+def test_rows_give_backwards_numbers_bitwise_on_a_batch() -> None:
+    model = MLP(5, [6, 4, 3], seed=4)
+    rng = random.Random(0)
+    batch = [[rng.uniform(-1, 1) for _ in range(5)] for _ in range(4)]
+
+    def f(X: list[list[Value]]) -> Value:
+        return losses.cross_entropy([model(x) for x in X], [0, 1, 2, 1])
+
+    for rows in (True, False):
+        program = trace(f, batch, rows=rows)
+        model.zero_grad()
+        value, grads = program(batch)
+        ours = [p.grad for p in model.parameters()]
+        model.zero_grad()
+        leaves = [[Value(v) for v in x] for x in batch]
+        out = f(leaves)
+        out.backward()
+        assert value == out.data
+        assert ours == [p.grad for p in model.parameters()]
+        assert grads == [[v.grad for v in x] for x in leaves]

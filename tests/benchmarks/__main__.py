@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 
+from tests.benchmarks import compiled
 from tests.benchmarks import workloads as w
 from tests.benchmarks.measure import Contender, alternate, profile
 from tests.benchmarks.memory import measure_in_subprocess
@@ -38,7 +39,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="digits both engines train on in workload 4 (default 100 of the epoch's 500)",
     )
     parser.add_argument(
-        "--only", default="1,2,3,4,5", help="comma-separated workloads to run (default all)"
+        "--only",
+        default="1,2,3,4,5,6,7,8,9",
+        help="comma-separated workloads to run (default all)",
     )
     parser.add_argument(
         "--profile",
@@ -272,6 +275,16 @@ Notes
 """
 
 
+TRACE_NOTES = """
+- Row 6: ten SGD steps per round, reported per step; the program is traced before the
+  timing (see row 7 for a case where tracing is timed). Hand-written floats: the same
+  network and loss on lists of floats, the backward pass derived by hand.
+- Row 7: a fresh model per round, so tracing and compiling are inside the timing.
+- Row 8: the same model code (tests/benchmarks/compiled.py) runs on both Value classes.
+- Row 9: the floor is one slots object per node, one float operation forward and one
+  multiply-add backward: what any per-node Python engine must pay."""
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
 
@@ -301,11 +314,18 @@ def main(argv: list[str] | None = None) -> int:
         rows += digits(args.repeat, args.digits, progress)
     if "5" in args.only:
         rows += memory(progress)
+    later = {"6", "7", "8", "9"} & args.only
+    trace_table = compiled.targets(args.repeat, progress, later) if later else ""
     minutes = (time.perf_counter() - started) / 60
     print(f"glassgrad vs micrograd: {machine()}\n")
-    print(table(rows))
-    print()
-    print(NOTES.format(repeat=args.repeat, digits=args.digits), end="")
+    if rows:
+        print(table(rows))
+        print()
+        print(NOTES.format(repeat=args.repeat, digits=args.digits), end="")
+    if trace_table:
+        print("\ntrace and the interpreter against code written without a library:\n")
+        print(trace_table)
+        print(TRACE_NOTES)
     print(f"- The whole run took {minutes:.1f} minutes.")
     failed = [row.key for row in rows if row.result() == "FAIL"]
     if failed:
