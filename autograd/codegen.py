@@ -380,6 +380,16 @@ def generate(graph: Graph) -> Generated:
     def literal(x: Value) -> str:
         return _text(x.data, _ATOM)
 
+    functions: dict[int, str] = {}
+
+    def function_name(function: Callable[..., Any], wish: str) -> str:
+        """The name the code calls `function` by: one per function."""
+        found = functions.get(id(function))
+        if found is None:
+            found = functions[id(function)] = f"_{names.new(wish)}"
+            namespace[found] = function
+        return found
+
     def ref(v: Value) -> str:
         """How the code reads node `v`: its name, or the constant it is."""
         found = name_of.get(v)
@@ -462,8 +472,7 @@ def generate(graph: Graph) -> Generated:
             expression = made.forward.format(*inputs)
         else:
             call_count += 1
-            function = f"_{names.new(_identifier(op.name))}"
-            namespace[function] = op.forward
+            function = function_name(op.forward, _identifier(op.name))
             expression = f"{function}({', '.join(inputs)})"
         emit(f"    {n} = {expression}")
         if op.name not in _NEVER_OVERFLOW or op.name not in OPS or OPS[op.name] is not op:
@@ -558,8 +567,7 @@ def generate(graph: Graph) -> Generated:
             for i in targets:
                 accumulate(parents[i], made.gradients[i].format(*inputs, g=g, out=ref(v)))
             continue
-        function = f"_{names.new(_identifier(op.name) + '_rule')}"
-        namespace[function] = op.backward
+        function = function_name(op.backward, _identifier(op.name) + "_rule")
         zeros = f"({', '.join(['0.0'] * len(parents))},)"
         out = f"{ref(v)}, " if op.uses_output else ""
         local = f"_{names.new('local')}"
@@ -643,6 +651,7 @@ def _rows(graph: Graph) -> _Rows:
                 rows.weights.append(weights)
         if ok:
             rows.of[v] = weights
+    rows.weights.sort(key=lambda row: natural_order(row[0].label))
     for v, weights in rows.of.items():
         half = len(weights)
         xs = v._parents[half : 2 * half]
@@ -659,6 +668,11 @@ def _rows(graph: Graph) -> _Rows:
             rows.vectors.add(xs)
             rows.vector_of.update((x, xs) for x in xs)
     return rows
+
+
+def natural_order(label: str) -> tuple[tuple[int, int | str], ...]:
+    """A sort key that puts `layers.2.w` before `layers.10.w`."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in label.split("."))
 
 
 def _row_label(label: str) -> str:

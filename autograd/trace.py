@@ -13,6 +13,10 @@ traced again (a few programs are kept per argument shape). What it cannot see, a
 program as they were while tracing. Likewise plain Python state (a module's `training`
 flag, a list's length) is read once. Random numbers must come through `sample(draw)`
 (as `nn.Dropout`'s masks do), which makes them inputs of the program, drawn at each call.
+`nn.losses` read their targets' numbers: close over the targets (constants of the program)
+rather than passing them as traced arguments; `cross_entropy`'s log-sum-exp shift is frozen
+as a constant, which is exact in mathematics (an exp that overflows sends the call back to
+the interpreter).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from typing import Any
 
 from autograd import value as _value_module
 from autograd.backward import backward, topological_order
-from autograd.codegen import Graph, generate
+from autograd.codegen import Graph, generate, natural_order
 from autograd.ops import sum_values
 from autograd.value import Value, check_number
 
@@ -462,6 +466,7 @@ class Program:
             and v not in sample_set
             and v not in created
         ]
+        parameters.sort(key=lambda p: natural_order(p.label))  # in model order
         sizes = [_size(s) for s in shape]
         starts = list(itertools.accumulate([0, *sizes]))
         wanted = [

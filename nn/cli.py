@@ -58,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return stop.code if isinstance(stop.code, int) else EXIT_USAGE
     try:
         if args.command == "demo":
-            return demo(Path(args.out), seed=args.seed, epochs=args.epochs)
+            return demo(Path(args.out), seed=args.seed, epochs=args.epochs, compile=args.compile)
         return graph(args.expression, args.values, args.format, args.out, order=args.order)
     except Failure as failure:
         print(f"{PROGRAM} {args.command}: error: {failure}", file=sys.stderr)
@@ -129,6 +129,12 @@ def _parser() -> argparse.ArgumentParser:
     demo_parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     demo_parser.add_argument(
         "--epochs", type=_positive, default=40, metavar="N", help="epochs (default: %(default)s)"
+    )
+    demo_parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="trace the model once per batch shape and train on the generated code "
+        "(fit(compile=True): the same numbers, faster)",
     )
 
     graph_parser = commands.add_parser(
@@ -255,8 +261,11 @@ def _write(path: Path, data: bytes) -> None:
 # -- glassgrad demo -------------------------------------------------------------------------
 
 
-def demo(out: Path, *, seed: int = 0, epochs: int = 40) -> int:
-    """Train an MLP on two moons, print its accuracy and write the three pictures."""
+def demo(out: Path, *, seed: int = 0, epochs: int = 40, compile: bool = False) -> int:
+    """Train an MLP on two moons, print its accuracy and write the three pictures.
+
+    With `compile`, `fit` runs the traced program of the model instead of the interpreter.
+    """
     from nn import MLP, data, fit, losses, optim, plot
 
     start = time.perf_counter()
@@ -280,6 +289,7 @@ def demo(out: Path, *, seed: int = 0, epochs: int = 40) -> int:
         val_data=(X_val, y_val),
         progress=True,
         seed=seed,
+        compile=compile,
     )
     train_accuracy = history.train["accuracy"][-1]
     val_accuracy = history.val["accuracy"][-1]

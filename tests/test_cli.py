@@ -273,3 +273,18 @@ def test_demo_without_dot_keeps_the_dot_source_and_says_how_to_install(
     assert sorted(p.name for p in out_dir.iterdir()) == ["boundary.png", "graph.gv", "history.png"]
     assert (out_dir / "graph.gv").read_text().startswith("digraph")
     assert "apt-get install graphviz" in err
+
+
+def test_demo_compile_prints_the_same_accuracy(
+    dot_program: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    require("matplotlib")
+    accuracies = []
+    for extra in ([], ["--compile"]):
+        out_dir = tmp_path / f"demo{len(extra)}"
+        status, out, err = run(
+            ["demo", "--out", str(out_dir), "--epochs", "2", "--seed", "1", *extra], capsys
+        )
+        assert status == 0, err
+        accuracies.append(next(line for line in out.splitlines() if "accuracy" in line))
+    assert accuracies[0] == accuracies[1]
