@@ -641,29 +641,33 @@ def _grid(count: int, columns: int, size: float, title_room: float = 0.5) -> tup
     return fig, axes
 
 
-def filters(conv: Module) -> Figure:
-    """The filters of a `Conv2d`, one row per output channel and one column per input
-    channel, red for positive weights and blue for negative (one shared scale)."""
+def filters(conv: Module, *, columns: int = 8) -> Figure:
+    """The filters of a `Conv2d`, red for positive weights and blue for negative (one shared
+    scale): for one input channel a grid of `columns` per row, else one row per filter
+    and one column per input channel."""
     weight = getattr(conv, "weight", None)
     if not hasattr(conv, "kernel_size") or not isinstance(weight, list):
         raise TypeError(f"filters needs a Conv2d, got {type(conv).__name__}")
     kernels = [_image_data(f) for f in weight]  # kernels[o][c][ki][kj]
     limit = max(abs(w) for f in kernels for c in f for row in c for w in row) or 1.0
     out_channels, in_channels = len(kernels), len(kernels[0])
-    fig = _figure(1.3 * in_channels + 1.2, 1.3 * out_channels + 0.6)
-    axes = fig.subplots(out_channels, in_channels, squeeze=False)
+    if in_channels == 1:
+        fig, grid = _grid(out_channels, columns, 1.3, title_room=0.6)
+        panels = [(ax, kernel[0], f"filter {o}") for o, (ax, kernel) in enumerate(
+            zip(grid.flat, kernels))]  # fmt: skip
+    else:
+        fig = _figure(1.3 * in_channels + 1.2, 1.3 * out_channels + 0.6)
+        grid = fig.subplots(out_channels, in_channels, squeeze=False)
+        panels = [(grid[o][c], kernel, f"filter {o}, channel {c}")
+                  for o, f in enumerate(kernels) for c, kernel in enumerate(f)]  # fmt: skip
     shown: Any = None
-    for o, f in enumerate(kernels):
-        for c, kernel in enumerate(f):
-            ax = axes[o][c]
-            shown = ax.imshow(kernel, cmap="RdBu_r", vmin=-limit, vmax=limit)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if c == 0:
-                ax.set_ylabel(f"filter {o}")
-            if o == 0 and in_channels > 1:
-                ax.set_title(f"channel {c}", fontsize=9)
-    fig.colorbar(shown, ax=axes, shrink=0.8)
+    for ax, kernel, title in panels:
+        ax.axis("on")
+        shown = ax.imshow(kernel, cmap="RdBu_r", vmin=-limit, vmax=limit)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(title, fontsize=9)
+    fig.colorbar(shown, ax=grid, shrink=0.8)
     fig.suptitle("Filters (red: positive, blue: negative)")
     return fig
 

@@ -27,7 +27,9 @@ def test_filters_has_one_panel_per_output_and_input_channel() -> None:
     assert len(panels) == 6
     first = panels[0].get_images()[0].get_array()  # type: ignore[attr-defined]
     assert first.tolist() == [[w.data for w in row] for row in conv.weight[0][0]]
-    assert "filter 0" in panels[0].get_ylabel()  # type: ignore[attr-defined]
+    assert panels[1].get_title() == "filter 0, channel 1"  # type: ignore[attr-defined]
+    single = shown_axes(plot.filters(Conv2d(1, 5, 3, seed=0), columns=3))
+    assert [ax.get_title() for ax in single] == [f"filter {o}" for o in range(5)]  # type: ignore[attr-defined]
     with pytest.raises(TypeError, match="filters needs a Conv2d, got Linear"):
         plot.filters(Linear(2, 2))
 
