@@ -107,3 +107,14 @@ def test_a_frozen_layer_fed_numbers_records_no_graph() -> None:
     # Unfrozen again: the graph is back.
     conv.unfreeze()
     assert not conv(pixels)[0][0][0].is_leaf
+
+
+def test_a_cnn_trains_the_same_compiled_and_interpreted() -> None:
+    histories = []
+    for compile_ in (False, True):
+        model = cnn()
+        histories.append(fit(model, IMAGES, LABELS, losses.cross_entropy,
+                             optim.Adam(model.parameters(), lr=0.05), epochs=3, batch_size=3,
+                             progress=False, seed=0, compile=compile_))  # fmt: skip
+    plain, compiled = histories
+    assert compiled.train["loss"] == pytest.approx(plain.train["loss"], rel=1e-10)
