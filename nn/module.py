@@ -53,7 +53,8 @@ def is_frozen(parameter: Value) -> bool:
 
 
 class StateDictError(ValueError):
-    """A state dict or model file does not fit the model; nothing was loaded."""
+    """A state dict or model file does not fit the model (nothing was loaded), or a path
+    cannot hold a model file (nothing was saved)."""
 
 
 class LoadResult(NamedTuple):
@@ -114,17 +115,32 @@ def _relabel(prefix: str, root: Value | Module) -> None:
 
 
 def _is_number(value: object) -> bool:
-    return (
-        isinstance(value, numbers.Real)
-        and not isinstance(value, bool)
-        and math.isfinite(float(value))
-    )
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an int or Fraction too large for a float
+        return False
 
 
 def _names(keys: Iterable[object], limit: int = 8) -> str:
-    shown = [repr(key) for key in keys]
-    more = len(shown) - limit
-    return ", ".join(shown[:limit]) + (f" and {more} more" if more > 0 else "")
+    """The first `limit` keys, each repr shortened, and how many more there are."""
+    shown: list[str] = []
+    more = 0
+    for key in keys:
+        if len(shown) < limit:
+            shown.append(_short_repr(key))
+        else:
+            more += 1
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def _short_repr(value: object, width: int = 60) -> str:
+    try:
+        text = repr(value)
+    except ValueError:  # an int past Python's str conversion limit
+        return f"<{type(value).__name__} too long to show>"
+    return text if len(text) <= width else f"{text[:40]}...{text[-12:]} ({len(text)} chars)"
 
 
 def as_inputs(x: Sequence[Input], n: int, module: Module) -> list[Value]:
@@ -286,7 +302,8 @@ class Module:
         if strict and unexpected:
             problems.append(f"unexpected {len(unexpected)} key(s): {_names(unexpected)}")
         if bad:
-            shown = _names(f"{name}={state[name]!r}" for name in bad)
+            shown = ", ".join(f"{name}={_short_repr(state[name])}" for name in bad[:8])
+            shown += f" and {len(bad) - 8} more" if len(bad) > 8 else ""
             problems.append(f"{len(bad)} value(s) are not finite numbers: {shown}")
         if problems:
             raise StateDictError(
