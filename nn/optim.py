@@ -4,15 +4,21 @@
 weight decay, same bias correction), so a trajectory here matches `torch.optim` on the
 same numbers. Updates are plain float arithmetic: they record no graph. `lr` is an
 ordinary attribute, so a schedule can change it between steps.
+
+A step is all or nothing: the new values are computed first and written only if every
+one is a finite number (else `DomainError` naming the parameter), and a step interrupted
+while writing (Ctrl-C) puts back the old values, so no parameter ever holds half a step.
+`steps` counts the steps taken.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-from autograd import Value
+from autograd import DomainError, Value
 from nn.module import _FROZEN, Module
 
 __all__ = ["SGD", "Adam", "Optimizer"]
@@ -32,6 +38,32 @@ def _check(name: str, value: float, upper: float | None = None) -> float:
     return float(value)
 
 
+def _parameter_name(params: Sequence[Value], i: int) -> str:
+    label = params[i].label
+    return f"parameter {i} ({label!r})" if label else f"parameter {i}"
+
+
+_STATE_NAMES = {
+    "parameter": "value",
+    "_buffers": "momentum buffer",
+    "_m": "running mean of the gradient",
+    "_v": "running mean of the squared gradient",
+}
+
+
+def _refuse_non_finite(optimizer: Optimizer, what: str, values: Sequence[float]) -> None:
+    """Raise DomainError naming the first parameter whose new `what` is not finite."""
+    for i, value in enumerate(values):
+        if not math.isfinite(value):
+            p = optimizer.params[i]
+            kind = _STATE_NAMES.get(what, what)
+            raise DomainError(
+                f"{type(optimizer).__name__}.step() would make the {kind} of "
+                f"{_parameter_name(optimizer.params, i)} {value!r} (data {p.data!r}, "
+                f"grad {p.grad!r}, lr {optimizer.lr!r}); no parameter was changed"
+            )
+
+
 class Optimizer:
     """Holds the parameters (each once, in order) and the learning rate."""
 
@@ -46,6 +78,7 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__} got no parameters to optimize")
         self.params = list(unique.values())
         self.lr = lr
+        self.steps = 0
 
     @property
     def lr(self) -> float:
@@ -70,6 +103,35 @@ class Optimizer:
         if not _FROZEN:  # nothing is frozen anywhere: the common case, without lookups
             return list(enumerate(self.params))
         return [(i, p) for i, p in enumerate(self.params) if p not in _FROZEN]
+
+    def _commit(self, new: list[float], state: dict[str, Any]) -> None:
+        """Write the new parameter values and optimizer state, all or nothing.
+
+        Refuses (changing nothing) if a value is not finite. If writing is interrupted
+        (KeyboardInterrupt), the old values and state are put back before it propagates.
+        """
+        params = self.params
+        # One cheap test: a sum of finite floats is finite unless it overflows, so only a
+        # non-finite total needs the exact look (which may find nothing).
+        total = sum(new) + sum(sum(values) for values in state.values())
+        if not -math.inf < total < math.inf:
+            for name, values in (("parameter", new), *state.items()):
+                if isinstance(values, list):
+                    _refuse_non_finite(self, name, values)
+        old = [p.data for p in params]
+        saved = {name: getattr(self, name) for name in state}
+        try:
+            for p, value in zip(params, new):
+                p.data = value
+            for name, value in state.items():
+                setattr(self, name, value)
+            self.steps += 1
+        except BaseException:
+            for p, value in zip(params, old):
+                p.data = value
+            for name, value in saved.items():
+                setattr(self, name, value)
+            raise
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self.params)} parameters, lr={self.lr})"
@@ -102,17 +164,21 @@ class SGD(Optimizer):
     def step(self) -> None:
         lr, momentum, decay = self.lr, self.momentum, self.weight_decay
         updatable = self._updatable()
+        params = self.params
         if momentum == 0.0:
-            for _, p in updatable:
-                p.data -= lr * (p.grad + decay * p.data if decay else p.grad)
+            new = [p.data for p in params]
+            for i, p in updatable:
+                new[i] = p.data - lr * (p.grad + decay * p.data if decay else p.grad)
+            self._commit(new, {})
             return
         first = self._buffers is None
-        buffers = [0.0] * len(self.params) if self._buffers is None else self._buffers
+        buffers = [0.0] * len(params) if self._buffers is None else list(self._buffers)
+        new = [p.data for p in params]
         for i, p in updatable:
             g = p.grad + decay * p.data if decay else p.grad
             buffers[i] = g if first else momentum * buffers[i] + g
-            p.data -= lr * (g + momentum * buffers[i] if self.nesterov else buffers[i])
-        self._buffers = buffers
+            new[i] = p.data - lr * (g + momentum * buffers[i] if self.nesterov else buffers[i])
+        self._commit(new, {"_buffers": buffers})
 
 
 class Adam(Optimizer):
@@ -136,20 +202,23 @@ class Adam(Optimizer):
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
         self.betas = (_check("beta1", betas[0], 1.0), _check("beta2", betas[1], 1.0))
         self.eps = _check("eps", eps)
+        if self.eps == 0.0:
+            raise ValueError("eps must be > 0 (it keeps the step finite where a gradient is 0)")
         self.weight_decay = _check("weight_decay", weight_decay)
-        self.steps = 0
         self._m = [0.0] * len(self.params)
         self._v = [0.0] * len(self.params)
 
     def step(self) -> None:
-        self.steps += 1
+        t = self.steps + 1
         beta1, beta2 = self.betas
         decay, eps = self.weight_decay, self.eps
-        step_size = self.lr / (1.0 - beta1**self.steps)
-        correction2 = math.sqrt(1.0 - beta2**self.steps)
-        m, v = self._m, self._v
+        step_size = self.lr / (1.0 - beta1**t)
+        correction2 = math.sqrt(1.0 - beta2**t)
+        m, v = list(self._m), list(self._v)
+        new = [p.data for p in self.params]
         for i, p in self._updatable():
             g = p.grad + decay * p.data if decay else p.grad
             m[i] += (1.0 - beta1) * (g - m[i])
             v[i] = v[i] * beta2 + (1.0 - beta2) * g * g
-            p.data -= step_size * (m[i] / (math.sqrt(v[i]) / correction2 + eps))
+            new[i] = p.data - step_size * (m[i] / (math.sqrt(v[i]) / correction2 + eps))
+        self._commit(new, {"_m": m, "_v": v})

@@ -9,7 +9,10 @@ the epoch, in eval mode, under `no_grad()`), and a tqdm progress bar when tqdm i
 from __future__ import annotations
 
 import functools
+import math
+import numbers
 import random
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -116,6 +119,9 @@ class History:
 
     train: dict[str, list[float]] = field(default_factory=dict)
     val: dict[str, list[float]] = field(default_factory=dict)
+    interrupted: bool = False
+    """True when training was stopped by Ctrl-C (KeyboardInterrupt): the History holds
+    the epochs completed before it, and the model the last whole optimizer step."""
 
     @property
     def epochs(self) -> int:
@@ -137,7 +143,15 @@ class History:
         last = ", ".join(
             f"{name}={values[-1]:.4g}" for name, values in self.as_dict().items() if values
         )
-        return f"History(epochs={self.epochs}{', ' if last else ''}{last})"
+        stopped = ", interrupted=True" if self.interrupted else ""
+        return f"History(epochs={self.epochs}{', ' if last else ''}{last}{stopped})"
+
+    def _keep_whole_epochs(self) -> None:
+        """Drop the numbers of an epoch that was cut short, so every list has one per epoch."""
+        lists = [*self.train.values(), *self.val.values()]
+        whole = min((len(values) for values in lists), default=0)
+        for values in lists:
+            del values[whole:]
 
 
 def predict(model: Module, X: Sequence[Sequence[float]]) -> list[Output]:
@@ -176,6 +190,62 @@ def _loss_value(loss: Loss, predictions: list[Any], targets: Sequence[Any]) -> f
     if not isinstance(result, Value):
         raise TypeError(f"the loss must return a Value, got {type(result).__name__}")
     return result.data
+
+
+def _check_rows(X: Sequence[Any], name: str) -> None:
+    """When the first row is a flat list of numbers, every row must be one of that length."""
+    first = X[0]
+    if not isinstance(first, (list, tuple)) or not all(
+        isinstance(x, numbers.Real) and not isinstance(x, bool) for x in first
+    ):
+        return  # sequences, tokens, images...: the model checks its own inputs
+    width = len(first)
+    for i, row in enumerate(X):
+        if not isinstance(row, (list, tuple)) or len(row) != width:
+            size = len(row) if isinstance(row, (list, tuple)) else type(row).__name__
+            raise ValueError(f"fit: {name}[{i}] has {size} numbers, {name}[0] has {width}")
+        for x in row:
+            if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
+                raise ValueError(f"fit: {name}[{i}] holds {x!r}, not a finite number")
+
+
+def _check_data(
+    model: Module,
+    X: Sequence[Any],
+    y: Sequence[Any],
+    loss: Loss,
+    metrics: dict[str, Metric],
+    val_data: tuple[Sequence[Any], Sequence[Any]] | None,
+) -> None:
+    """Every problem with the data, found before the first step rather than epochs in.
+
+    Training rows are checked for shape, and every label against the loss (with the first
+    example's prediction standing in for all, so a class index out of range in the last
+    batch is caught now). Validation data gets one full evaluation, as after an epoch.
+    """
+    _check_rows(X, "X")
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            first = model(X[0])
+            _loss_value(loss, [first] * len(y), y)
+    except (ValueError, TypeError, IndexError, KeyError) as error:
+        raise type(error)(f"fit: the training data does not fit the loss: {error}") from error
+    finally:
+        model.train(was_training)
+    if val_data is None:
+        return
+    X_val, y_val = val_data
+    if len(X_val) != len(y_val):
+        raise ValueError(f"fit: val_data has {len(X_val)} examples but {len(y_val)} labels")
+    if len(X_val) == 0:
+        raise ValueError("fit: val_data is empty")
+    _check_rows(X_val, "X_val")
+    try:
+        _evaluate(model, X_val, y_val, loss, metrics)
+    except (ValueError, TypeError, IndexError, KeyError) as error:
+        raise type(error)(f"fit: val_data cannot be evaluated: {error}") from error
 
 
 def _train_batch(
@@ -292,6 +362,7 @@ def fit(
     if threshold is None:
         threshold = _threshold_for(loss)
     metric_functions = _resolve_metrics(metrics, threshold)
+    _check_data(model, X, y, loss, metric_functions, val_data)
     watchers = as_callbacks(callbacks)
     if progress:
         watchers.insert(0, ProgressBar())
@@ -302,6 +373,7 @@ def fit(
     if val_data is not None:
         history.val = {name: [] for name in ("loss", *metric_functions)}
     run = TrainingRun(model=model, optimizer=optimizer, history=history, epochs=epochs)
+    steps_before = optimizer.steps
     was_training = model.training
     model.train()
     try:
@@ -339,10 +411,21 @@ def fit(
                 watcher.on_epoch_end(run)
             if run.stop_requested:
                 break
+    except KeyboardInterrupt:
+        # Each optimizer step is all or nothing, so the model holds the last whole step.
+        history.interrupted = True
+        history._keep_whole_epochs()
     finally:
         model.train(was_training)
         for watcher in watchers:
             watcher.on_train_end(run)
+    if history.interrupted:
+        print(
+            f"fit: interrupted in epoch {run.epoch + 1} of {epochs} after "
+            f"{optimizer.steps - steps_before} optimizer steps; returning the History of the "
+            f"{history.epochs} whole epochs (history.interrupted is True)",
+            file=sys.stderr,
+        )
     return history
 
 

@@ -108,7 +108,9 @@ def test_validation_runs_in_eval_mode_without_gradients() -> None:
 
     model.eval()  # fit trains in training mode and restores the mode it found
     fit(model, X, y, loss, optim.SGD(model, lr=0.01), 2, 10, val_data=val, progress=False)
-    assert modes == [(True, True)] * 3 + [(False, False)] + [(True, True)] * 3 + [(False, False)]
+    checks = [(False, False)] * 2  # fit checks the training and validation data first
+    epoch = [(True, True)] * 3 + [(False, False)]
+    assert modes == checks + epoch * 2
     assert not model.training
 
 
