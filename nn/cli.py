@@ -11,6 +11,7 @@ install. Neither prints a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -58,14 +59,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         return stop.code if isinstance(stop.code, int) else EXIT_USAGE
     try:
         if args.command == "demo":
-            return demo(Path(args.out), seed=args.seed, epochs=args.epochs, compile=args.compile)
-        return graph(args.expression, args.values, args.format, args.out, order=args.order)
+            status = demo(Path(args.out), seed=args.seed, epochs=args.epochs, compile=args.compile)
+        else:
+            status = graph(args.expression, args.values, args.format, args.out, order=args.order)
+        sys.stdout.flush()  # here, so a closed pipe is caught below and not at exit
+        return status
     except Failure as failure:
         print(f"{PROGRAM} {args.command}: error: {failure}", file=sys.stderr)
         return failure.status
     except KeyboardInterrupt:
         print(f"{PROGRAM} {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _stdout_closed()
+
+
+EXIT_BROKEN_PIPE = 141
+"""What a command killed by SIGPIPE reports (128 + 13), as `yes | head -1` does."""
+
+
+def _stdout_closed() -> int:
+    """The reader of stdout went away (`| head`): stop quietly, as command-line tools do.
+
+    What is left in Python's buffer would fail again at exit with a warning, so stdout is
+    pointed at /dev/null first.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return EXIT_BROKEN_PIPE
 
 
 class _Parser(argparse.ArgumentParser):
@@ -268,6 +291,7 @@ def demo(out: Path, *, seed: int = 0, epochs: int = 40, compile: bool = False) -
     """
     from nn import MLP, data, fit, losses, optim, plot
 
+    _prepare_directory(out)
     start = time.perf_counter()
     X, y = data.make_moons(200, noise=0.1, seed=seed)
     (X_train, y_train), (X_val, y_val), _ = data.train_val_test_split(
@@ -327,6 +351,20 @@ def demo(out: Path, *, seed: int = 0, epochs: int = 40, compile: bool = False) -
     for problem in problems:
         print(f"{PROGRAM} demo: error: {problem}", file=sys.stderr)
     return EXIT_MISSING if problems else 0
+
+
+def _prepare_directory(out: Path) -> None:
+    """Make sure the pictures can be written into `out`, before minutes of training."""
+    if out.exists() and not out.is_dir():
+        raise Failure(f"--out {out}: is a file, not a directory", EXIT_USAGE)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise Failure(
+            f"--out {out}: cannot create the directory ({error.strerror or error})", EXIT_USAGE
+        ) from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise Failure(f"--out {out}: the directory is not writable", EXIT_USAGE)
 
 
 def _one_neuron(model: Any, X: Sequence[Sequence[float]]) -> Value:

@@ -13,6 +13,7 @@ import ast
 import keyword
 import math
 import operator
+import unicodedata
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -66,7 +67,9 @@ def parse_assignments(items: Sequence[str]) -> dict[str, float]:
     values: dict[str, float] = {}
     for item in items:
         name, equals, text = item.partition("=")
-        name = name.strip()
+        # Python reads names in NFKC form (fullwidth x is x, the ligature fi is fi): so
+        # does this, or a name would be "unknown" in an expression that uses it.
+        name = unicodedata.normalize("NFKC", name.strip())
         if not equals:
             raise ExpressionError(f"expected NAME=VALUE, got {item!r}")
         _check_name(name, item)
