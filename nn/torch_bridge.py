@@ -25,10 +25,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from nn.conv import Conv2d
 from nn.embedding import Embedding
+from nn.flatten import Flatten, Unflatten
 from nn.linear import Linear
 from nn.module import MLP, Dropout, Layer, Module, Neuron, Sequential
 from nn.normalization import LayerNorm, RMSNorm
+from nn.pooling import AvgPool2d, MaxPool2d
 from nn.recurrent import GRU, LSTM, RNN
 
 if TYPE_CHECKING:
@@ -108,10 +111,10 @@ def _copy_into_values(table: Any, numbers: Any) -> None:
 
 
 def _data_of(table: Any) -> Any:
-    """A list of Values, or a list of rows of Values, as the same nesting of floats."""
-    if table and isinstance(table[0], list):
-        return [[value.data for value in row] for row in table]
-    return [value.data for value in table]
+    """A nested list of Values (a few levels: rows, or filters) as the same nesting of floats."""
+    if isinstance(table, list):
+        return [_data_of(item) for item in table]
+    return table.data
 
 
 def _torch() -> Any:
@@ -157,6 +160,25 @@ def _convert_to_torch(torch: Any, module: Any) -> Any:
         return _linear(torch, [[w.data for w in row] for row in module.weight], bias)
     if isinstance(module, Dropout):
         return torch.nn.Dropout(module.p)
+    if isinstance(module, Conv2d):
+        has_bias = hasattr(module, "bias")
+        conv = torch.nn.Conv2d(module.in_channels, module.out_channels, module.kernel_size,
+                               module.stride, module.padding, bias=has_bias,
+                               dtype=torch.float64)  # fmt: skip
+        with torch.no_grad():
+            conv.weight.copy_(_tensor(torch, _data_of(module.weight)))
+            if has_bias:
+                conv.bias.copy_(_tensor(torch, _data_of(module.bias)))
+        if module.activation == "linear":
+            return conv
+        return torch.nn.Sequential(conv, getattr(torch.nn, _TORCH_ACTIVATIONS[module.activation])())
+    if isinstance(module, (MaxPool2d, AvgPool2d)):
+        kind = torch.nn.MaxPool2d if isinstance(module, MaxPool2d) else torch.nn.AvgPool2d
+        return kind(module.kernel_size, module.stride)
+    if isinstance(module, Flatten):
+        return torch.nn.Flatten()
+    if isinstance(module, Unflatten):
+        return torch.nn.Unflatten(1, module.shape)
     if type(module) in _SAME_LAYOUT:
         converted = _new_torch_module(torch, module)
         with torch.no_grad():
@@ -167,8 +189,8 @@ def _convert_to_torch(torch: Any, module: Any) -> Any:
         return torch.nn.Sequential(*(_convert_to_torch(torch, m) for m in module.layers))
     raise TypeError(
         f"to_torch: no PyTorch counterpart for {type(module).__name__}; it converts "
-        "MLP, Layer, Neuron, Linear, Dropout, Embedding, LayerNorm, RMSNorm, RNN, GRU, "
-        "LSTM and Sequential of those"
+        "MLP, Layer, Neuron, Linear, Dropout, Conv2d, MaxPool2d, AvgPool2d, Flatten, "
+        "Unflatten, Embedding, LayerNorm, RMSNorm, RNN, GRU, LSTM and Sequential of those"
     )
 
 
@@ -226,6 +248,19 @@ def _load_layer(layer: Layer, linear: Any) -> None:
         neuron.b.data = float(b)
 
 
+def _conv_from_torch(torch: Any, module: Any, activation: str) -> Conv2d:
+    plain = module.groups == 1 and tuple(module.dilation) == (1, 1)
+    if not plain or module.padding_mode != "zeros" or isinstance(module.padding, str):
+        raise TypeError("from_torch: only Conv2d with groups=1, dilation=1 and zero padding")
+    conv = Conv2d(module.in_channels, module.out_channels, tuple(module.kernel_size),
+                  tuple(module.stride), tuple(module.padding), bias=module.bias is not None,
+                  activation=activation)  # fmt: skip
+    _copy_into_values(conv.weight, _rows(module.weight))
+    if module.bias is not None:
+        _copy_into_values(conv.bias, _rows(module.bias))
+    return conv
+
+
 def _convert_from_torch(torch: Any, module: Any) -> Module:
     if type(module) is torch.nn.Linear:
         weight = _rows(module.weight)
@@ -239,6 +274,18 @@ def _convert_from_torch(torch: Any, module: Any) -> Module:
         return linear
     if type(module) is torch.nn.Dropout:
         return Dropout(module.p)
+    if type(module) is torch.nn.Conv2d:
+        return _conv_from_torch(torch, module, "linear")
+    if type(module) in (torch.nn.MaxPool2d, torch.nn.AvgPool2d):
+        padding = module.padding if isinstance(module.padding, tuple) else (module.padding,)
+        if any(padding) or module.ceil_mode or getattr(module, "dilation", 1) not in (1, (1, 1)):
+            raise TypeError("from_torch: only pools without padding, dilation or ceil_mode")
+        pool = MaxPool2d if type(module) is torch.nn.MaxPool2d else AvgPool2d
+        return pool(module.kernel_size, module.stride)
+    if type(module) is torch.nn.Flatten and (module.start_dim, module.end_dim) == (1, -1):
+        return Flatten()
+    if type(module) is torch.nn.Unflatten and module.dim == 1:
+        return Unflatten(tuple(module.unflattened_size))
     same = _new_glassgrad_module(torch, module)
     if same is not None:
         for ours, theirs in _SAME_LAYOUT[type(same)][1].items():
@@ -261,7 +308,28 @@ def _convert_from_torch(torch: Any, module: Any) -> Module:
             return model
         if not children:
             raise ValueError("from_torch: an empty torch.nn.Sequential has no glassgrad module")
-        return Sequential(*(_convert_from_torch(torch, child) for child in children))
+        pair_activation = _activation_name(torch, children[-1]) if len(children) == 2 else None
+        if pair_activation is not None and type(children[0]) is torch.nn.Conv2d:
+            return _conv_from_torch(torch, children[0], pair_activation)  # to_torch's Conv2d
+        parts: list[Module] = []
+        index = 0
+        while index < len(children):
+            child = children[index]
+            following = children[index + 1] if index + 1 < len(children) else None
+            then = None if following is None else _activation_name(torch, following)
+            if then is not None and type(child) is torch.nn.Conv2d:
+                parts.append(_conv_from_torch(torch, child, then))
+                index += 2
+                continue
+            if then is not None and type(child) is torch.nn.Linear:
+                if child.bias is None:
+                    raise TypeError("from_torch: a Linear before an activation needs a bias")
+                parts.append(_convert_from_torch(torch, torch.nn.Sequential(child, following)))
+                index += 2
+                continue
+            parts.append(_convert_from_torch(torch, child))
+            index += 1
+        return Sequential(*parts)
     raise TypeError(
         f"from_torch: no glassgrad module for torch.nn.{type(module).__name__} here; it reads "
         "Linear, Dropout, Embedding, LayerNorm, RMSNorm, one-layer unidirectional RNN, GRU "

@@ -130,3 +130,22 @@ def test_embedding_and_norms_match_torch(torch: Any) -> None:
     assert from_torch(converted).state_dict() == embedding.state_dict()
     with pytest.raises(TypeError, match=r"no glassgrad module for torch\.nn\.LSTM"):
         from_torch(torch.nn.LSTM(3, 4, num_layers=2))
+
+
+def test_a_small_cnn_matches_torch_on_a_batch_of_one_image(torch: Any) -> None:
+    from nn.conv import Conv2d
+    from nn.flatten import Flatten
+    from nn.pooling import AvgPool2d, MaxPool2d
+
+    rng = random.Random(0)
+    image = [[[rng.uniform(-1, 1) for _ in range(6)] for _ in range(6)] for _ in range(2)]
+    model = Sequential(Conv2d(2, 3, 3, padding=1, seed=0, activation="relu"), MaxPool2d(2),
+                       Conv2d(3, 2, 2, seed=1), AvgPool2d(2, 1), Flatten(),
+                       Linear(2, 2, seed=2))  # fmt: skip
+    model.eval()
+    converted = to_torch(model)
+    theirs = converted(torch.tensor([image], dtype=torch.float64)).detach()
+    _assert_close([[v.data for v in model(image)]], theirs)
+    back = from_torch(converted)
+    assert back.state_dict() == model.state_dict()
+    _assert_close([[v.data for v in back(image)]], theirs)
