@@ -343,8 +343,9 @@ class Graph:
     wanted: list[Value]
     guards: list[tuple[Value, str, Any, bool]] = field(default_factory=list)
     name: str = "traced"
-    rows: bool = True
-    """Write a neuron's weights as one list (`sum(map(_mul, w, x))`) instead of a line each."""
+    rows: bool | None = None
+    """Write a neuron's weights as one list (`sum(map(_mul, w, x))`) instead of a line each;
+    None: only when one line per weight would pass `MAX_LINES`."""
 
 
 @dataclass
@@ -410,7 +411,7 @@ def generate(graph: Graph) -> Generated:
             for start in range(0, len(arg_names), 16):
                 part = arg_names[start : start + 16]
                 emit(f"    {', '.join(part)}, = _args[{start}:{start + len(part)}]")
-    rows = _rows(graph) if graph.rows else _Rows()
+    rows = _rows(graph) if _use_rows(graph) else _Rows()
     parameters = [p for row in rows.weights for p in row]
     in_rows = set(parameters)
     parameters += [p for p in graph.parameters if p not in in_rows]
@@ -616,6 +617,17 @@ class _Rows:
     vector_of: dict[Value, tuple[Value, ...]] = field(default_factory=dict)
     shared: set[tuple[Value, ...]] = field(default_factory=set)
     """Rows whose weights are also used outside their neuron's dot."""
+
+
+MAX_LINES = 100_000
+"""Past about this many lines, straight-line code compiles slowly: weights go in lists."""
+
+
+def _use_rows(graph: Graph) -> bool:
+    if graph.rows is not None:
+        return graph.rows
+    # About one line per node and two per input of a node (forward and gradient).
+    return len(graph.forward) + 2 * sum(len(v._parents) for v in graph.forward) > MAX_LINES
 
 
 def _rows(graph: Graph) -> _Rows:

@@ -225,7 +225,7 @@ class Program:
         f: Callable[..., Any],
         argnums: int | Sequence[int] | None = None,
         *,
-        rows: bool = True,
+        rows: bool | None = None,
     ) -> None:
         if not callable(f):
             raise TypeError(f"trace needs a function, got {f!r}")
@@ -532,7 +532,7 @@ def trace(
     f: Callable[..., Any],
     *example_args: Any,
     argnums: int | Sequence[int] | None = None,
-    rows: bool = True,
+    rows: bool | None = None,
 ) -> Program:
     """Compile `f` into a `Program` by running it once on Values made from `example_args`.
 
@@ -540,10 +540,11 @@ def trace(
     returns `(f(*args), gradients)`, the gradients in the shape of the arguments (of the
     ones `argnums` names; all by default, as one item for one argument), and adds each
     parameter's gradient into its `.grad`. Read the module docstring for what `f` must
-    not do (read `.data`, draw random numbers other than through `sample`). With `rows`
-    (the default) a neuron's weights are read and differentiated as one list, in C loops
-    (`sum(map(_mul, w, x))`): much less code, faster; `rows=False` writes one line per
-    weight, the most readable form.
+    not do (read `.data`, draw random numbers other than through `sample`). With
+    `rows=True` a neuron's weights are read and differentiated as one list, in C loops
+    (`sum(map(_mul, w, x))`): a fraction of the code, so it compiles fast, but it runs
+    slower than one line per weight (`rows=False`, the most readable form). The default,
+    None, writes lines unless that would make more than about 10**5 of them.
     """
     program = Program(f, argnums, rows=rows)
     flat, shape = _flatten_arguments(example_args, "trace")

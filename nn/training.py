@@ -292,7 +292,7 @@ def compiled_forward(model: Module) -> Program:
     def forward(X: list[Any]) -> list[Any]:
         return [model(x) for x in X]
 
-    return Program(forward, argnums=())
+    return Program(forward, argnums=(), rows=True)  # rows: compiling is part of training
 
 
 def _as_leaves(output: Any) -> Any:

@@ -261,7 +261,7 @@ def test_source_is_readable_python() -> None:
     assert "layers_0_neurons_1_w_0 = _params[" in source
     assert "grad_layers_0_neurons_0_w_0 = " in source
     assert "layers_0_neurons_0_relu = layers_0_neurons_0_sum if" in source
-    rows = trace(lambda x: model(x), [1.0, 2.0]).source
+    rows = trace(lambda x: model(x), [1.0, 2.0], rows=True).source
     assert "layers_0_neurons_1_w = [_p.data for _p in _params[" in rows
     assert "sum(map(_mul, layers_0_neurons_1_w, layers_0_inputs))" in rows
     assert len(rows.splitlines()) < len(source.splitlines())
