@@ -21,7 +21,13 @@ import pytest
 import autograd
 from autograd import OPS, Op, Value, grad
 from autograd.ops import _power_by, _power_of
-from autograd.testing import GradcheckError, gradcheck, gradgradcheck
+from autograd.testing import (
+    GradcheckError,
+    check_grads,
+    gradcheck,
+    gradcheck_module,
+    gradgradcheck,
+)
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -332,3 +338,155 @@ def test_the_readme_example_runs_and_can_fail() -> None:
     assert "(3 * g * x * x,)" in code
     with pytest.raises(GradcheckError, match=r"cube\(x"):
         _run_readme_example(code.replace("(3 * g * x * x,)", "(3 * g * x,)"))
+
+
+# -- for real test suites (issue 17) ----------------------------------------------------------
+
+
+def test_argnums_checks_only_the_inputs_asked_for(user_ops: Callable[..., Any]) -> None:
+    op = user_ops("test_gc_half", lambda a, b: a * b, lambda g, a, b: (g * b, 0.0))
+    assert gradcheck(op, [2.0, 3.0], argnums=0)  # d/da is right
+    with pytest.raises(GradcheckError, match=r"(?m)^  1 .*differs$"):
+        gradcheck(op, [2.0, 3.0], argnums=(1,))
+    with pytest.raises(ValueError, match=r"argnums \[2\] are outside the 2 inputs"):
+        gradcheck(op, [2.0, 3.0], argnums=2)
+    with pytest.raises(TypeError, match="argnums must be an int or a tuple of ints"):
+        gradcheck(op, [2.0, 3.0], argnums="0")  # type: ignore[arg-type]
+
+
+def test_raise_exception_false_returns_false(user_ops: Callable[..., Any]) -> None:
+    op = user_ops("test_gc_off", lambda x: x * x, lambda g, x: (g * x,))
+    assert gradcheck(op, [1.5], raise_exception=False) is False
+    assert gradcheck(lambda x: x * x, [1.5], raise_exception=False) is True
+    assert check_grads(op, [1.5], order=2, raise_exception=False) is False
+
+
+def test_check_grads_checks_every_order_up_to_order(user_ops: Callable[..., Any]) -> None:
+    # cube's rule calls square, square's calls twice, and only twice's rule is wrong:
+    # orders 1 and 2 are right, the third derivative is not.
+    twice = user_ops("test_gc_twice", lambda x: 2 * x, lambda g, x: (3 * g,))
+    square = user_ops("test_gc_square", lambda x: x * x, lambda g, x: (g * twice(x),))
+    cube = user_ops("test_gc_cube3", lambda x: x**3, lambda g, x: (3 * g * square(x),))
+    assert check_grads(cube, [0.7], order=1)
+    assert check_grads(cube, [0.7], order=2)
+    assert check_grads(lambda x, y: x.tanh() * y, [0.3, 0.8], order=3)
+    with pytest.raises(GradcheckError, match=r"second derivatives of d/dx0 test_gc_cube3"):
+        check_grads(cube, [0.7], order=3)
+    with pytest.raises(ValueError, match="order must be a positive int"):
+        check_grads(cube, [0.7], order=0)
+
+
+def test_the_report_names_the_first_node_whose_rule_disagrees(
+    user_ops: Callable[..., Any],
+) -> None:
+    cube = user_ops("test_gc_cube_bad", lambda x: x**3, lambda g, x: (3 * x * x,))  # no g
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda x, y: (cube(x.tanh()) * y).sigmoid(), [0.5, 2.0])
+    message = str(caught.value)
+    assert re.search(
+        r"the first node whose rule disagrees: test_gc_cube_bad\(tanh\(x0\)\), at tanh\(x0\) = "
+        r"0\.46211715\d*: d/dtanh\(x0\) by its rule 0\.32\d*, by central differences of its "
+        r"forward 0\.64\d*",
+        message,
+    ), message
+    # Inside random expressions the nodes have the program's names.
+    from autograd.testing.strategies import Expression
+
+    expression = Expression.from_source(
+        "def f(x0): v1 = tanh(x0); v2 = test_gc_cube_bad(v1); v3 = v2 * x0; return v3",
+        inputs=(0.5,),
+    )
+    with pytest.raises(GradcheckError, match=r"first node whose rule disagrees: v2 = "):
+        gradcheck(*expression)
+
+
+def test_gradcheck_module_checks_every_parameter() -> None:
+    from nn import MLP, losses
+
+    model = MLP(2, [3, 1], activation="tanh", seed=0)
+    model.parameters()[0].grad = 0.25  # left as it was found
+    before = model.state_dict()
+    assert gradcheck_module(model, [0.5, -1.0])
+    X, y = [[0.5, -1.0], [1.5, 0.3]], [1.0, 0.0]
+    assert gradcheck_module(model, X, lambda out: losses.mse(out, y))
+    assert model.state_dict() == before and model.parameters()[0].grad == 0.25
+    with pytest.raises(TypeError, match="pass loss= to turn the model's output into one"):
+        gradcheck_module(model, X)
+
+
+class _Scaled:
+    """A model of one weight and one bias through a user op: out = op(w * x + b)."""
+
+    def __init__(self, op: Callable[..., Any]) -> None:
+        self.w, self.b, self.op = Value(0.8, label="w"), Value(-0.3, label="b"), op
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [("w", self.w), ("b", self.b)]
+
+    def __call__(self, x: list[float]) -> Any:
+        return self.op(self.w * x[0] + self.b)
+
+
+def test_gradcheck_module_names_the_wrong_parameters_and_node(
+    user_ops: Callable[..., Any],
+) -> None:
+    bad = user_ops("test_gc_bad_square", lambda x: x * x, lambda g, x: (g * x,))
+    model = _Scaled(bad)
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck_module(model, [2.0])
+    message = str(caught.value)
+    assert "gradcheck_module: the parameter gradients of _Scaled disagree" in message
+    assert re.search(r"(?m)^  w +0\.8 .*differs$", message), message
+    assert re.search(r"(?m)^  b +-0\.3 .*differs$", message), message
+    assert (
+        "first node whose rule disagrees: test_gc_bad_square((w * 2) + b), at (w * 2) + b = 1.3"
+        in message
+    )
+    assert model.w.data == 0.8 and model.w.grad == 0.0
+    with pytest.raises(ValueError, match="no parameters"):
+        gradcheck_module(type("Empty", (), {"parameters": lambda self: []})(), [1.0])
+
+
+def test_failures_read_as_the_test_s_and_paste_into_a_regression_test(
+    tmp_path: Path,
+) -> None:
+    # A user's property test with a planted bug, run by pytest as a user runs it.
+    (tmp_path / "test_user.py").write_text(
+        "import math\n"
+        "from hypothesis import Phase, given, settings\n"
+        "from autograd import define_op\n"
+        "from autograd.testing import gradcheck\n"
+        "from autograd.testing.strategies import expressions\n"
+        "hypot = define_op('test_gc_hypot', math.hypot,\n"
+        "                  lambda g, out, x, y: (g * x / out, g * x / out),\n"
+        "                  uses_output=True, arity=2, smooth=lambda x, y: math.hypot(x, y) > 0.1)\n"
+        "@settings(derandomize=True, database=None, phases=[Phase.generate, Phase.shrink])\n"
+        "@given(expressions(ops=['test_gc_hypot', '+', '*']))\n"
+        "def test_hypot(expression):\n"
+        "    assert gradcheck(*expression)\n",
+        encoding="utf-8",
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_user.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    output = run.stdout
+    assert run.returncode == 1, output + run.stderr
+    assert "GradcheckError: gradcheck: the gradient of def f(x0, x1):" in output
+    assert "raise GradcheckError" not in output and "def gradcheck" not in output  # hidden
+    pasted = re.search(r"expression=(Expression\.from_source\(.*\)),\n", output)
+    assert pasted, output
+    # The printed example is Python: pasted into a regression test, it fails the same way.
+    namespace: dict[str, Any] = {}
+    exec(
+        (tmp_path / "test_user.py").read_text(encoding="utf-8")
+        + "from autograd.testing.strategies import Expression\n"
+        + f"def test_regression():\n    assert gradcheck(*{pasted.group(1)})\n",
+        namespace,
+    )
+    with pytest.raises(GradcheckError, match="test_gc_hypot"):
+        namespace["test_regression"]()

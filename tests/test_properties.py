@@ -16,6 +16,7 @@ import pytest
 from conftest import BUILT_IN_OPS
 from hypothesis import HealthCheck, assume, find, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import NoSuchExample
 
 from autograd import OPS, Op, Value, power, topological_order
 from autograd.ops import _power_by, _power_of
@@ -31,6 +32,7 @@ from autograd.testing.strategies import (
     Step,
     expressions,
     mlps,
+    points_for,
     values,
 )
 
@@ -183,10 +185,10 @@ def test_user_ops_join_random_expressions(user_ops: Callable[..., Any]) -> None:
         assert gradgradcheck(*expression)
 
     check()
-    # With ops=None, user-defined ops are drawn too.
+    # With ops=None, a user op is drawn when it is required, and then in every expression.
     found = find(
-        expressions(n_inputs=1, max_depth=2),
-        lambda e: any(step.op == "test_props_sqrt" for step in e.function.steps),
+        expressions(n_inputs=1, max_depth=2, require=["test_props_sqrt"]),
+        lambda e: True,
         settings=FIND,
     )
     assert [step.op for step in found.function.steps] == ["test_props_sqrt"]
@@ -314,7 +316,7 @@ def test_expression_repr_is_the_program() -> None:
         {name: OPS[name] for name in ("*", "log", "dot", "neg")},
     )
     assert repr(function) == (
-        "f(x0, x1): v1 = x0 * x1; v2 = log(v1); v3 = v2 ** 2.0; v4 = 0.5 ** v1; "
+        "def f(x0, x1): v1 = x0 * x1; v2 = log(v1); v3 = v2 ** 2.0; v4 = 0.5 ** v1; "
         "v5 = dot(v3, v4, x0); v6 = -v5; return v6"
     )
     x0, x1 = 1.5, 2.0
@@ -378,7 +380,7 @@ def test_steps_no_later_step_uses_are_summed_into_the_value() -> None:
         {name: OPS[name] for name in ("exp", "log", "*")},
     )
     assert function.outputs == (1, 3)
-    assert repr(function) == "f(x0): v1 = exp(x0); v2 = log(x0); v3 = v2 * x0; return v1 + v3"
+    assert repr(function) == "def f(x0): v1 = exp(x0); v2 = log(x0); v3 = v2 * x0; return v1 + v3"
     x0 = 1.7
     assert function(Value(x0)).data == pytest.approx(math.exp(x0) + math.log(x0) * x0)
     assert gradcheck(function, [x0])
@@ -393,3 +395,233 @@ def test_every_step_reaches_the_value(expression: Expression) -> None:
     step_nodes = [node for node in reached if node.op and node is not out]
     # every step made one node (a sum of several outputs adds the one `out` node)
     assert len(step_nodes) + (len(function.outputs) == 1) == len(function.steps)
+
+
+# -- the op under test is always exercised (issue 17) ---------------------------------------
+
+FEW = settings(max_examples=40)
+
+
+def _define_examples(user_ops: Callable[..., Any]) -> None:
+    """The three ops of the issue, with right rules."""
+    sigmoid = OPS["sigmoid"].apply  # floats for floats, Values for Values
+    user_ops("softplus", lambda x: math.log1p(math.exp(x)), lambda g, x: (g * sigmoid(x),))
+    user_ops(
+        "leaky",
+        lambda x, slope=0.01: x if x > 0.0 else slope * x,
+        lambda g, x: (g * (1.0 if x > 0.0 else 0.01),),
+        smooth=lambda x: abs(x) > 1e-3,
+    )
+    user_ops(
+        "hypot",
+        math.hypot,
+        lambda g, out, x, y: (g * x / out, g * y / out),
+        uses_output=True,
+        arity=2,
+        smooth=lambda x, y: math.hypot(x, y) > 0.1,
+    )
+
+
+@pytest.mark.parametrize("name", ["softplus", "leaky", "hypot"])
+def test_the_op_under_test_is_in_every_expression(user_ops: Callable[..., Any], name: str) -> None:
+    # Before: an op whose smooth= failed was silently never drawn, and hypot (no signature)
+    # took "any number" of inputs; now each expression uses the op named in `ops`.
+    _define_examples(user_ops)
+
+    @FEW
+    @given(expressions(n_inputs=2, max_depth=3, ops=[name, "+", "*"]))
+    def check(expression: Expression) -> None:
+        steps = [step for step in expression.function.steps if step.op == name]
+        assert steps, expression
+        assert all(len(step.args) == (2 if name == "hypot" else 1) for step in steps)
+        assert gradcheck(*expression)
+
+    check()
+
+
+def test_a_required_op_with_a_narrow_domain_is_placed(user_ops: Callable[..., Any]) -> None:
+    user_ops(
+        "root",
+        math.sqrt,
+        lambda g, out, x: (g * 0.5 / out,),
+        uses_output=True,
+        smooth=lambda x: x > 0.5,
+    )
+
+    @FEW
+    @given(expressions(n_inputs=2, max_depth=3, ops=["-", "*", "tanh"], require=[]))
+    def without(expression: Expression) -> None:
+        assert "root" not in repr(expression)
+
+    @FEW
+    @given(expressions(n_inputs=1, max_depth=2, ops=["neg", "root"], min_value=-3.0))
+    def check(expression: Expression) -> None:
+        function, point = expression
+        assert "root" in [step.op for step in function.steps]
+        out = function(*[Value(x) for x in point])
+        for node in topological_order(out):
+            if node.op == "root":
+                assert node.parents[0].data > 0.5
+
+    without()
+    check()
+
+
+def test_ops_none_means_the_built_ins_and_the_ops_named(user_ops: Callable[..., Any]) -> None:
+    # Before: every op registered anywhere in the process, so results hung on test order.
+    user_ops("test_props_sloppy", lambda x: x, lambda g, x: (0.0,))
+    with pytest.raises(NoSuchExample):
+        find(
+            expressions(n_inputs=1, max_depth=2),
+            lambda e: "test_props_sloppy" in repr(e),
+            settings=settings(FIND, max_examples=300),
+        )
+    drawn = find(
+        expressions(n_inputs=1, max_depth=2, require=["test_props_sloppy"]),
+        lambda e: True,
+        settings=FIND,
+    )
+    assert [step.op for step in drawn.function.steps] == ["test_props_sloppy"]
+
+
+def test_an_op_whose_smooth_or_forward_fails_is_an_error_not_a_skip(
+    user_ops: Callable[..., Any],
+) -> None:
+    user_ops("test_props_typo", lambda x: x, lambda g, x: (g,), smooth=lambda x: x > "0")
+    with pytest.raises(TypeError, match=r"smooth= of the op 'test_props_typo' raised TypeError"):
+        expressions(ops=["test_props_typo", "+"])  # when the strategy is made
+    # A forward that fails only at some points fails when such a point is drawn.
+    user_ops(
+        "test_props_half",
+        lambda x: x if x > 0 else [][0],
+        lambda g, x: (g,),
+    )
+
+    @FEW
+    @given(expressions(n_inputs=1, ops=["test_props_half"], min_value=-3.0, max_value=-1.0))
+    def check(expression: Expression) -> None:
+        pass
+
+    with pytest.raises(TypeError, match=r"the forward of the op 'test_props_half' raised Index"):
+        check()
+
+
+def test_every_expression_records_an_event_per_op(monkeypatch: pytest.MonkeyPatch) -> None:
+    import autograd.testing.strategies as strategies
+
+    seen: list[str] = []
+    monkeypatch.setattr(strategies, "event", seen.append)
+
+    @FEW
+    @given(expressions(n_inputs=2, ops=["+", "*", "tanh"]))
+    def check(expression: Expression) -> None:
+        pass
+
+    check()
+    assert set(seen) == {"op +", "op *", "op tanh"}
+
+
+@FEW
+@given(expressions(n_inputs=2, max_depth=3, ops=TABLE, min_steps=3, max_steps=4))
+def test_min_steps_and_max_steps_bound_the_steps(expression: Expression) -> None:
+    assert 3 <= len(expression.function.steps) <= 4
+
+
+def test_expression_arguments_are_checked_at_once() -> None:
+    with pytest.raises(ValueError, match=r"min_steps \(5\) is more than max_steps \(4\)"):
+        expressions(min_steps=5, max_steps=4)
+    with pytest.raises(ValueError, match="max_steps must be a positive int"):
+        expressions(max_steps=0)
+    with pytest.raises(ValueError, match=r"require names ops that are not in ops: \['exp'\]"):
+        expressions(ops=["+"], require=["exp"])
+    with pytest.raises(ValueError, match="more than max_steps"):
+        expressions(ops=["+", "*", "exp"], require=["+", "*", "exp"], max_steps=2)
+    with pytest.raises(TypeError, match="require must be a list"):
+        expressions(require="exp")
+    with pytest.raises(ValueError, match="min_value"):
+        expressions(min_value=2.0, max_value=1.0)
+
+
+# -- failures paste back in -------------------------------------------------------------------
+
+
+def test_an_expression_prints_as_the_call_that_rebuilds_it(user_ops: Callable[..., Any]) -> None:
+    _define_examples(user_ops)
+    user_ops("odd name", lambda x: 2 * x, lambda g, x: (2 * g,))
+
+    @FEW
+    @given(expressions(n_inputs=2, max_depth=3, ops=[*TABLE, "hypot", "odd name"]))
+    def check(expression: Expression) -> None:
+        pasted = eval(repr(expression), {"Expression": Expression})
+        assert repr(pasted) == repr(expression)
+        assert pasted.function.steps == expression.function.steps
+        out, again = (
+            expression.function(*map(Value, expression.inputs)),
+            pasted.function(*map(Value, pasted.inputs)),
+        )
+        assert out.data == again.data
+
+    check()
+    rebuilt = Expression.from_source(
+        "def f(x0, x1): v1 = hypot(x1, x0); v2 = OPS['odd name'](v1); v3 = v2 ** -1.0; "
+        "v4 = 2.0 ** x0; return v3 + v4",
+        inputs=(3.0, 4.0),
+    )
+    assert [s.op for s in rebuilt.function.steps] == ["hypot", "odd name", POWER_BY, POWER_OF]
+    assert rebuilt.function(Value(3.0), Value(4.0)).data == pytest.approx(0.1 + 8.0)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("def f(x0): v1 = nope(x0); return v1", r"'nope' is not defined: define it with define_op"),
+        ("def f(x0): v1 = exp(x0); v2 = tanh(x0); return v2", r"must return .* v1 \+ v2"),
+        ("def f(x0): v1 = exp(y); return v1", r"'y' is not an input or earlier step"),
+        ("def f(x0): return x0", "no steps"),
+        ("f(x0): v1 = exp(x0)", "not a program"),
+    ],
+)
+def test_from_source_says_what_it_cannot_read(source: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Expression.from_source(source, inputs=(1.0,))
+
+
+# -- eager arguments; points inside a domain ------------------------------------------------
+
+
+def test_mlps_check_their_arguments_when_made() -> None:
+    # Before: `unknown activation 't'` and hypothesis's `max_size=-1`, only when drawing.
+    with pytest.raises(TypeError, match=r"not the str 'tanh' \(write activations=\['tanh'\]\)"):
+        mlps(activations="tanh")
+    with pytest.raises(ValueError, match="max_layers must be a positive int, got 0"):
+        mlps(max_layers=0)
+    with pytest.raises(ValueError, match=r"unknown activations \['gelu'\]"):
+        mlps(activations=["tanh", "gelu"])
+
+
+@given(values(-1.0, 1.0, avoid=[0.0, 0.5], margin=0.01))
+def test_values_stay_away_from_the_points_to_avoid(x: Value) -> None:
+    assert -1.0 <= x.data <= 1.0
+    assert abs(x.data) >= 0.01 and abs(x.data - 0.5) >= 0.01
+
+
+def test_values_check_their_arguments_when_made() -> None:
+    with pytest.raises(ValueError, match="min_value"):
+        values(1.0, -1.0)
+    with pytest.raises(ValueError, match="margin must be a non-negative"):
+        values(avoid=[0.0], margin=-1.0)
+    with pytest.raises(ValueError, match="nothing in"):
+        values(-1.0, 1.0, avoid=[0.0], margin=2.0)
+    with pytest.raises(TypeError, match="avoid must be a list"):
+        values(avoid=0.0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", ["relu", "log", "/", "**", "dot"])
+@FEW
+@given(data=st.data())
+def test_points_for_an_op_lie_in_its_domain(name: str, data: st.DataObject) -> None:
+    op = OPS[name]
+    point = data.draw(points_for(name))
+    assert op.arity is None or len(point) == op.arity
+    assert op.smooth is None or op.smooth(*point)
+    assert gradcheck(op.apply, list(point))
