@@ -370,6 +370,10 @@ def test_check_grads_checks_every_order_up_to_order(user_ops: Callable[..., Any]
     assert check_grads(cube, [0.7], order=1)
     assert check_grads(cube, [0.7], order=2)
     assert check_grads(lambda x, y: x.tanh() * y, [0.3, 0.8], order=3)
+    from autograd.testing.strategies import Expression
+
+    program = "def f(x0, x1): v1 = test_gc_cube3(x1); v2 = v1 * x0; return v2"
+    assert check_grads(*Expression.from_source(program, inputs=(0.5, 0.7)), order=2)
     with pytest.raises(GradcheckError, match=r"second derivatives of d/dx0 test_gc_cube3"):
         check_grads(cube, [0.7], order=3)
     with pytest.raises(ValueError, match="order must be a positive int"):

@@ -297,6 +297,8 @@ def _checked_inputs(argnums: ArgNums, n: int) -> tuple[int, ...]:
 
 def _derivative(f: Callable[..., Any], wrt: tuple[int, ...]) -> Callable[..., Any]:
     """d/dx_wrt[-1] ... d/dx_wrt[0] f, named so for the report."""
+    if not wrt:
+        return f
     derivative = f
     for i in wrt:
         derivative = grad(derivative, i)
