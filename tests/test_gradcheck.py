@@ -464,7 +464,7 @@ def test_failures_read_as_the_test_s_and_paste_into_a_regression_test(
         "hypot = define_op('test_gc_hypot', math.hypot,\n"
         "                  lambda g, out, x, y: (g * x / out, g * x / out),\n"
         "                  uses_output=True, arity=2, smooth=lambda x, y: math.hypot(x, y) > 0.1)\n"
-        "@settings(derandomize=True, database=None, phases=[Phase.generate, Phase.shrink])\n"
+        "@settings(derandomize=True, database=None, phases=[Phase.generate], max_examples=50)\n"
         "@given(expressions(ops=['test_gc_hypot', '+', '*']))\n"
         "def test_hypot(expression):\n"
         "    assert gradcheck(*expression)\n",
@@ -475,7 +475,7 @@ def test_failures_read_as_the_test_s_and_paste_into_a_regression_test(
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
         check=False,
     )
     output = run.stdout
