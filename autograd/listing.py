@@ -24,8 +24,9 @@ __all__ = ["element_id", "module_of", "node_names", "roles", "to_text"]
 
 OUTPUT, PARAMETER, INPUT, INTERMEDIATE = "output", "parameter", "input", "intermediate"
 CONSTANT = "constant"
-ELEMENT_KINDS = ("value", "op", "edge", "module")
-"""What `element_id` names: a Value's box, the op oval that made it, an edge, a folded module."""
+ELEMENT_KINDS = ("value", "op", "edge", "copy", "module")
+"""What `element_id` names: a Value's box, the op oval that made it, an edge, a copy of a
+box drawn near a far use, a folded module."""
 
 
 def roles(order: list[Value], root: Value) -> dict[Value, str]:
@@ -94,15 +95,19 @@ def element_id(name: str, kind: str = "value", index: int | None = None) -> str:
     'value:NAME' is the box of the Value named NAME, 'op:NAME' the oval of the op that
     made it, 'edge:NAME' the edge from that oval to the box, 'edge:NAME:K' the edge into
     the oval from its K-th input (counting from 0; one edge stands for all the uses of
-    an input repeated many times, with the first K), and 'module:KEY' a folded module.
+    an input repeated many times, with the first K), 'copy:NAME:J' the J-th dashed copy
+    of NAME's box (counting from 1; drawn next to a use far below the box), and
+    'module:KEY' a folded module.
 
         >>> element_id("v3"), element_id("v3", "op"), element_id("v3", "edge", 1)
         ('value:v3', 'op:v3', 'edge:v3:1')
     """
     if kind not in ELEMENT_KINDS:
         raise ValueError(f"kind must be one of {', '.join(ELEMENT_KINDS)}, got {kind!r}")
-    if index is not None and kind != "edge":
-        raise ValueError(f"only an edge id takes an index, not a {kind!r} id")
+    if index is not None and kind not in ("edge", "copy"):
+        raise ValueError(f"only an edge or a copy id takes an index, not a {kind!r} id")
+    if kind == "copy" and index is None:
+        raise ValueError("a copy id needs its index")
     return f"{kind}:{name}" if index is None else f"{kind}:{name}:{index}"
 
 

@@ -65,6 +65,12 @@ DOT_MISSING = (
 REPEATS_FOLDED = 4
 """An input used this many times or more by one op is drawn as one edge marked ×n."""
 
+FAR_LEVELS = 3
+FAR_USES = 4
+"""A value used by `FAR_USES` or more ops more than `FAR_LEVELS` levels below it is drawn
+again (a dashed copy of its box) next to each of those uses."""
+COPY_STYLE = 'shape=box style="dashed,filled" fontsize=10 height=0.25 margin="0.06,0.02"'
+
 SHOWN_OUTPUTS = 3
 """How many of a folded module's outputs its summary node lists."""
 
@@ -123,11 +129,27 @@ def draw_dot(
     names = node_names(topological)
     chains = _cluster_chains(nodes) if group else {}
     folded = _fold(nodes, chains, root, max_nodes, group)
+    folded_keys = set(folded.values())
+    if root in chains and folded_keys.intersection(chains[root]):
+        # The root's own module is folded: the root is drawn beside its summary, not in a
+        # second box of the same name.
+        chain = chains[root]
+        chains[root] = chain[: min(chain.index(key) for key in folded_keys.intersection(chain))]
     role_of = roles(nodes, root)
 
     graph = digraph(
         name="glassgrad",
-        graph_attr={"rankdir": rankdir, "fontname": FONT, "nodesep": "0.2", "ranksep": "0.35"},
+        # A low mclimit, and no second crossing-minimisation pass for clusters, keep the
+        # order in which nodes are written (w.0, w.1, ..., b; neurons.0, neurons.1, ...)
+        # where Graphviz would otherwise shuffle them to save a crossing or two.
+        graph_attr={
+            "rankdir": rankdir,
+            "fontname": FONT,
+            "nodesep": "0.2",
+            "ranksep": "0.35",
+            "mclimit": "0.01",
+            "remincross": "false",
+        },
         node_attr={"fontname": FONT, "fontsize": "11"},
         edge_attr={"arrowsize": "0.6", "color": "#666666"},
     )
@@ -170,7 +192,8 @@ def draw_dot(
         if order:
             cells.append(f'<TD><FONT POINT-SIZE="9">#{step[node]}</FONT></TD>')
         name = names[node]
-        if show_names and name != node.label:
+        said = node.label or (_number(node.data) if show_data and node.is_leaf else "")
+        if show_names and name != said:  # a constant's name is its value, as data shows
             cells.append(f'<TD><FONT POINT-SIZE="9" COLOR="#555555">{_escape(name)}</FONT></TD>')
         if shown_label:
             cells.append(f"<TD><B>{_escape(shown_label)}</B></TD>")
@@ -190,21 +213,15 @@ def draw_dot(
             where.body.append(f"\to{i} [label=<{text}> {OP_STYLE} id={ids}]\n")
 
     summaries = _summaries(nodes, folded, position)
+
+    def numbers(node: Value) -> str:
+        shown = [f"data {_number(node.data)}"] if show_data else []
+        shown += [f"grad {_number(node.grad)}"] if show_grad else []
+        return " ".join(shown)
+
     for key, (number, members, outputs) in summaries.items():
         roles_shown.add(MODULE)
-        parameters = sum(1 for node in members if role_of[node] == PARAMETER)
-        rows = [
-            f"<TD><B>{_escape(key)}</B></TD>",
-            f"<TD>{len(members)} values, {parameters} parameters</TD>",
-        ]
-        for node in outputs[:SHOWN_OUTPUTS]:
-            name = node.label[len(key) + 1 :] if node.label.startswith(key + ".") else node.label
-            numbers = [f"data {_number(node.data)}"] if show_data else []
-            numbers += [f"grad {_number(node.grad)}"] if show_grad else []
-            if name or numbers:
-                rows.append(f"<TD>{_escape(name or 'out')}: {' '.join(numbers)}</TD>")
-        if len(outputs) > SHOWN_OUTPUTS:
-            rows.append(f"<TD>... {len(outputs) - SHOWN_OUTPUTS} more outputs</TD>")
+        rows = _summary_rows(key, members, outputs, role_of, numbers)
         table = _table(rows, COLOURS[MODULE], row=False)
         tooltip = _quoted(f"module {key}: {len(members)} values folded")
         ids = _quoted(element_id(key, "module"))
@@ -239,6 +256,30 @@ def draw_dot(
         key = folded.get(node)
         return f"v{position[node]}" if key is None else f"m{summaries[key][0]}"
 
+    # A value used by many ops far downstream (x in x + x + ... + x) would need an edge
+    # across every level in between, and Graphviz's layout time grows with the square of
+    # those: each far use is drawn from a dashed copy of its box instead.
+    depth = _depths(topological)
+    far = _far_reaching(topological, depth, folded)
+    copies: dict[Value, int] = {}
+
+    def tail_for(child: Value) -> Callable[[Value], str]:
+        def tail(parent: Value) -> str:
+            if parent not in far or depth[child] - depth[parent] <= FAR_LEVELS:
+                return shown_as(parent)
+            count = copies[parent] = copies.get(parent, 0) + 1
+            copy = f"c{position[parent]}_{count}"
+            name = names[parent]
+            ids = _quoted(element_id(name, "copy", count))
+            tooltip = _quoted(f"{name} again: the same value, drawn near this use")
+            graph.body.append(
+                f"\t{copy} [label=<{_escape(name)}> {COPY_STYLE} "
+                f'fillcolor="{COLOURS[role_of[parent]]}" id={ids} tooltip={tooltip}]\n'
+            )
+            return copy
+
+        return tail
+
     edges: list[str] = []
     folded_edges: dict[tuple[str, str], None] = {}  # an ordered set
     for i, node in enumerate(nodes):
@@ -247,7 +288,7 @@ def draw_dot(
         module = folded.get(node)
         if module is None:
             name = names[node]
-            edges.extend(_input_edges(node, f"o{i}", name, shown_as))
+            edges.extend(_input_edges(node, f"o{i}", name, tail_for(node)))
             edges.append(f"\to{i} -> v{i} [id={_quoted(element_id(name, 'edge'))}]\n")
         else:
             for parent in node.parents:
@@ -256,8 +297,31 @@ def draw_dot(
     edges.extend(f"\t{tail} -> {head}\n" for tail, head in folded_edges)
     graph.body.extend(edges)
 
-    graph.graph_attr.update(label=_legend(roles_shown, order), labelloc="b", fontsize="10")
+    legend = _legend(roles_shown, order, bool(copies))
+    graph.graph_attr.update(label=legend, labelloc="b", fontsize="10")
     return graph
+
+
+def _depths(order: list[Value]) -> dict[Value, int]:
+    """Each node's level: 0 for a leaf, else one more than its deepest parent."""
+    depth: dict[Value, int] = {}
+    for node in order:
+        depth[node] = 1 + max((depth[p] for p in node.parents), default=-1)
+    return depth
+
+
+def _far_reaching(
+    order: list[Value], depth: dict[Value, int], folded: dict[Value, str]
+) -> set[Value]:
+    """The drawn values used at least `FAR_USES` times more than `FAR_LEVELS` levels below."""
+    far_uses: dict[Value, int] = {}
+    for node in order:
+        if node in folded:
+            continue
+        for parent in set(node.parents):
+            if parent not in folded and depth[node] - depth[parent] > FAR_LEVELS:
+                far_uses[parent] = far_uses.get(parent, 0) + 1
+    return {node for node, count in far_uses.items() if count >= FAR_USES}
 
 
 def _input_edges(
@@ -345,22 +409,25 @@ def _fold(
     """Which nodes to fold into which module, so that at most `max_nodes` are drawn.
 
     Tries the innermost modules first (one node per neuron), then their enclosing ones
-    (one per layer). The root stays visible. Nothing is folded when the graph fits.
+    (one per layer), each time first keeping the modules that hold the root whole; the
+    root itself always stays visible. Nothing is folded when the graph fits.
     """
     if max_nodes is None or len(nodes) <= max_nodes:
         return {}
     depth = max((len(chain) for chain in chains.values()), default=0)
+    around_root = set(chains.get(root, ()))
     fewest = len(nodes)
-    for level in range(depth, 0, -1):
-        folded = {
-            node: chain[min(level, len(chain)) - 1]
-            for node, chain in chains.items()
-            if node is not root
-        }
-        count = len(nodes) - len(folded) + len(set(folded.values()))
-        if count <= max_nodes:
-            return folded
-        fewest = min(fewest, count)
+    for keep_root_module in (True, False):
+        for level in range(depth, 0, -1):
+            folded = {}
+            for node, chain in chains.items():
+                key = chain[min(level, len(chain)) - 1]
+                if node is not root and not (keep_root_module and key in around_root):
+                    folded[node] = key
+            count = len(nodes) - len(folded) + len(set(folded.values()))
+            if count <= max_nodes:
+                return folded
+            fewest = min(fewest, count)
     raise GraphTooLarge(_too_large(len(nodes), fewest, max_nodes, group, depth > 0))
 
 
@@ -384,12 +451,16 @@ def _too_large(total: int, fewest: int, max_nodes: int, group: bool, modules: bo
     )
 
 
+def natural_key(path: str) -> tuple[tuple[int, int | str], ...]:
+    """Sorts dotted paths with their numbers as numbers: neurons.4 before neurons.30."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in path.split("."))
+
+
 def _summaries(
     nodes: list[Value], folded: dict[Value, str], position: dict[Value, int]
 ) -> dict[str, tuple[int, list[Value], list[Value]]]:
-    """For each folded module: its summary node's number, its members and its outputs.
-
-    A module's outputs are its members used outside it, in topological order.
+    """For each folded module, in natural order: its summary node's number, its members
+    and those of its members used outside it, in topological order.
     """
     members: dict[str, list[Value]] = {}
     for node in nodes:
@@ -405,8 +476,34 @@ def _summaries(
                 used_outside[parent_key].add(parent)
     return {
         key: (number, members[key], sorted(used_outside[key], key=position.__getitem__))
-        for number, key in enumerate(sorted(members))
+        for number, key in enumerate(sorted(members, key=natural_key))
     }
+
+
+def _summary_rows(
+    key: str, members: list[Value], used: list[Value], role_of: dict[Value, str], numbers: Any
+) -> list[str]:
+    """What a folded module's node says: its name, what it holds, and the values of it
+    that are used outside it (computed ones first: a neuron's output before its weights)."""
+    parameters = sum(1 for node in members if role_of[node] == PARAMETER)
+    computed = sum(1 for node in members if not node.is_leaf)
+    rows = [
+        f"<TD><B>{_escape(key)}</B></TD>",
+        f"<TD>{len(members)} values: {parameters} parameters, {computed} computed</TD>",
+    ]
+    used = sorted(used, key=lambda node: node.is_leaf)  # stable: keeps topological order
+    for node in used[:SHOWN_OUTPUTS]:
+        name = node.label[len(key) + 1 :] if node.label.startswith(key + ".") else node.label
+        shown = numbers(node)
+        if name or shown:
+            rows.append(f"<TD>{_escape(name or 'out')}: {shown}</TD>")
+    rest = used[SHOWN_OUTPUTS:]
+    if rest:
+        leaves = sum(1 for node in rest if node.is_leaf)
+        kinds = [f"{len(rest) - leaves} computed"] if len(rest) > leaves else []
+        kinds += [f"{leaves} parameters" if leaves > 1 else "1 parameter"] if leaves else []
+        rows.append(f"<TD>... {len(rest)} more used outside it ({', '.join(kinds)})</TD>")
+    return rows
 
 
 # -- labels -----------------------------------------------------------------------------
@@ -450,13 +547,15 @@ def _op_text(node: Value) -> str:
     return node.op
 
 
-def _legend(roles: set[str], order: bool) -> str:
+def _legend(roles: set[str], order: bool, copies: bool) -> str:
     """The graph's caption: the colours in use, and what the #numbers mean."""
     cells = [
         f'<TD BGCOLOR="{COLOURS[role]}" BORDER="1">{role}</TD>'
         for role in (PARAMETER, INPUT, CONSTANT, INTERMEDIATE, OUTPUT, MODULE)
         if role in roles
     ]
+    if copies:
+        cells.append("<TD>dashed: a value drawn again near a far use</TD>")
     if order:
         cells.append("<TD>#n: the order in which backward() visits the values</TD>")
     return f'<<TABLE BORDER="0" CELLSPACING="4" CELLPADDING="2"><TR>{"".join(cells)}</TR></TABLE>>'

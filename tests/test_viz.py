@@ -281,7 +281,7 @@ def test_above_max_nodes_neurons_are_folded_into_one_node_each() -> None:
     ]
     assert len(value_nodes(source)) + len(summaries) <= 12
     first = cells(summaries["m0"])
-    assert first[1] == "5 values, 3 parameters"
+    assert first[1] == "5 values: 3 parameters, 2 computed"
     assert first[2].startswith("tanh: data ")
     assert COLOURS[MODULE] in summaries["m0"]
     # Neurons of a layer stay inside the layer's cluster.
@@ -297,7 +297,7 @@ def test_when_neurons_are_not_enough_whole_layers_are_folded() -> None:
     source = draw_dot(loss, max_nodes=8).source
     summaries = summary_nodes(source)
     assert sorted(cells(label)[0] for label in summaries.values()) == ["layers.0", "layers.1"]
-    assert cells(summaries["m0"])[1] == "15 values, 9 parameters"
+    assert cells(summaries["m0"])[1] == "15 values: 9 parameters, 6 computed"
     assert "subgraph" not in source
     assert ("m0", "m1") in edges(source)
 
@@ -317,8 +317,11 @@ def test_when_folding_is_not_enough_the_error_names_the_options() -> None:
 def test_the_output_is_never_folded_away() -> None:
     out = neuron("layers.0.neurons.0", [Value(1.0, label="x")], [0.5])
     source = draw_dot(out, max_nodes=3).source
-    assert cells(node_with(source, "tanh"))[0] == "tanh"
+    # Its neuron is folded, so the output is drawn beside the summary, not in a second
+    # box named after the same neuron.
+    assert cells(node_with(source, "neurons.0.tanh"))[0] == "neurons.0.tanh"
     assert len(summary_nodes(source)) == 1
+    assert clusters(source) == [(1, "layers.0")]
 
 
 # -- escaping ----------------------------------------------------------------------------
@@ -435,22 +438,20 @@ def test_every_to_text_name_is_the_id_of_its_box_op_and_edges(dot_program: str) 
 
 def test_unlabelled_and_repeated_names_are_written_small_in_their_box() -> None:
     a, b = Value(1.0, label="a"), Value(2.0, label="a")
-    y = a * b + 3
+    y = a * b + 0.125 + 3
     source = draw_dot(y).source
-    shown = sorted(cells(label)[0] for label in value_nodes(source).values())
-    assert shown == ["3", "a#1", "a#2", "v3", "v4"]
-    assert [line.split()[0] for line in to_text(y).splitlines()[1:]] == [
-        "3",
-        "a#1",
-        "a#2",
-        "v3",
-        "v4",
-    ]
-    assert 'id="value:a#1"' in source and 'id="op:v4"' in source
+    firsts = sorted(cells(label)[0] for label in value_nodes(source).values())
+    # A constant's name is its value, which its data cell already shows.
+    assert firsts == ["a#2", "a#3", "data 0.125", "data 3", "v4", "v5", "v6"]
+    names = [line.split()[0] for line in to_text(y).splitlines()[1:]]
+    assert sorted(names) == ["0.125", "3", "a#2", "a#3", "v4", "v5", "v6"]
+    assert 'id="value:a#2"' in source and 'id="op:v6"' in source and 'id="value:3"' in source
     hidden = draw_dot(y, show_names=False).source
     firsts = sorted(cells(label)[0] for label in value_nodes(hidden).values())
-    assert firsts == ["a", "a", "data 2", "data 3", "data 5"]
-    assert 'id="value:v4"' in hidden  # the ids stay
+    assert firsts == ["a", "a", "data 0.125", "data 2", "data 2.125", "data 3", "data 5.125"]
+    assert 'id="value:v6"' in hidden  # the ids stay
+    unshown = draw_dot(y, show_data=False).source
+    assert "3" in [cells(label)[0] for label in value_nodes(unshown).values()]
 
 
 def test_element_id_checks_its_kind() -> None:
@@ -467,7 +468,7 @@ def test_plain_numbers_are_constants_with_their_own_colour_in_the_legend() -> No
     x = Value(1.5, label="x")
     y = 2 * x + x**2
     source = draw_dot(y).source
-    assert f'BGCOLOR="{COLOURS["constant"]}"' in node_with(source, "2")
+    assert f'BGCOLOR="{COLOURS["constant"]}"' in node_with(source, "data 2")
     assert f'BGCOLOR="{COLOURS["input"]}"' in node_with(source, "x")
     assert len(set(COLOURS.values())) == len(COLOURS)
     assert f'<TD BGCOLOR="{COLOURS["constant"]}" BORDER="1">constant</TD>' in source
@@ -481,3 +482,92 @@ def test_an_input_used_many_times_by_one_op_is_one_edge_marked_with_the_count() 
     assert len(edges(source)) == 4  # x once (×250), y twice, the op to its result
     assert source.count('label="×250"') == 1 and 'id="edge:v2:0"' in source
     assert 'id="edge:v2:250"' in source and 'id="edge:v2:251"' in source
+
+
+# -- the order things are drawn in ----------------------------------------------------------
+
+
+def drawn_top_to_bottom(svg: str, pattern: str) -> list[str]:
+    """The texts matching `pattern`, in the order they appear from the top of the picture."""
+    found = re.findall(r'<text[^>]*x="([-\d.]+)" y="([-\d.]+)"[^>]*>([^<]*)</text>', svg)
+    hits = [(float(y), float(x), html.unescape(t)) for x, y, t in found]
+    return [t for _, _, t in sorted(hits) if re.fullmatch(pattern, t)]
+
+
+def test_each_neurons_parameters_are_drawn_in_index_order(dot_program: str) -> None:
+    from nn.module import MLP
+
+    model = MLP(4, [3, 1], seed=0)
+    out = model([1.0, 2.0, 3.0, 4.0])
+    assert isinstance(out, Value)
+    svg = draw_dot(out).pipe(format="svg").decode()
+    order = drawn_top_to_bottom(svg, r"w\.\d+|b")
+    assert order == ["w.0", "w.1", "w.2", "w.3", "b"] * 3 + ["w.0", "w.1", "w.2", "b"]
+
+
+def test_folded_modules_come_in_numeric_order_each_once(dot_program: str) -> None:
+    from nn.module import MLP
+
+    model = MLP(2, [12, 12, 1], seed=0)
+    out = model([1.0, 2.0])
+    assert isinstance(out, Value)
+    out.backward()
+    source = draw_dot(out, max_nodes=100).source
+    summaries = [cells(label)[0] for label in summary_nodes(source).values()]
+    numbers = [int(name.rsplit(".", 1)[1]) for name in summaries]
+    assert numbers == list(range(12)) * 2  # layers.0.neurons.0..11, then layers.1's
+    # The root's neuron is drawn whole, in one box, and is not also a summary.
+    assert "layers.2.neurons.0" not in summaries
+    assert [name for _, name in clusters(source)].count("layers.2.neurons.0") == 1
+    svg = draw_dot(out, max_nodes=100).pipe(format="svg").decode()
+    for layer in ("0", "1"):
+        drawn = drawn_top_to_bottom(svg, rf"layers\.{layer}\.neurons\.\d+")
+        assert [int(n.rsplit(".", 1)[1]) for n in drawn] == list(range(12))
+
+
+def test_a_summary_says_what_it_holds_and_what_is_used_outside_it() -> None:
+    from nn.module import MLP
+
+    model = MLP(2, [6, 1], seed=1)
+    out = model([1.0, 2.0])
+    assert isinstance(out, Value)
+    loss = (out - 1.0) ** 2 + 0.01 * sum(p * p for p in model.parameters())
+    loss.backward()
+    source = draw_dot(loss, max_nodes=70).source
+    rows = cells(next(iter(summary_nodes(source).values())))
+    assert rows[0] == "layers.0.neurons.0"
+    assert rows[1] == "5 values: 3 parameters, 2 computed"
+    # Its output first (the next layer reads it), then the weights the L2 term reads.
+    assert rows[2].startswith("relu: data ")
+    assert rows[3].startswith("w.0: data ") and rows[4].startswith("w.1: data ")
+    assert rows[5] == "... 1 more used outside it (1 parameter)"
+
+
+# -- x + x + ... + x ---------------------------------------------------------------------------
+
+
+def test_a_value_used_far_below_many_times_is_drawn_again_near_each_use() -> None:
+    from autograd.listing import element_id
+
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(11):
+        y = y + x
+    source = draw_dot(y).source
+    copies = re.findall(r'^\s*(c\d+_\d+) \[label=<x>.*id="(copy:x:\d+)"', source, re.M)
+    # Uses up to FAR_LEVELS levels below x read its box; the 8 further ones a copy each.
+    assert [copy_id for _, copy_id in copies] == [element_id("x", "copy", j) for j in range(1, 9)]
+    tails = [tail for tail, _ in edges(source)]
+    assert tails.count("v0") == 4 and all(tails.count(c) == 1 for c, _ in copies)
+    assert "dashed: a value drawn again near a far use" in source
+    assert "dashed" not in draw_dot(x * x + x).source
+
+
+def test_250_uses_of_one_input_render_without_dot_choking(dot_program: str) -> None:
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(249):
+        y = y + x
+    y.backward()
+    svg = draw_dot(y).pipe(format="svg").decode()
+    assert svg.count('class="node"') == 249 + 250 + 246  # ops, values, copies of x
