@@ -1,7 +1,10 @@
 """The `glassgrad` command (also `python -m nn`): `demo` trains and draws, `graph` explains.
 
     glassgrad demo [--out DIR] [--seed S] [--epochs N]
-    glassgrad graph "x*y + exp(x)" x=2 y=3 [--format svg|png|html|text] [--out FILE]
+    glassgrad graph "x*y + exp(x)" x=2 y=3 [--format svg|png|pdf|dot|html|text] [--out FILE]
+
+`graph` writes the format that `--out`'s extension names (`OUTPUT_FORMATS`, a table a new
+format is added to), or `--format`'s; when both are given they must agree.
 
 Errors in what the user typed exit with status 2 and one line on stderr; a missing
 optional dependency (graphviz, dot, matplotlib) exits with status 1 and says what to
@@ -12,10 +15,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import os
+import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -40,6 +46,41 @@ EXIT_MISSING = 1
 DEMO_LAYERS = [16, 16, 1]
 MAX_DRAWN = 500
 """The most values `glassgrad graph` draws (dot takes long beyond)."""
+PNG_DPI = 150
+"""The resolution of PNG drawings: readable when shown at their size, and printable."""
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """One thing `glassgrad graph` can write: its `--format` name, the file extensions
+    that mean it, and how to make its bytes from the graph's root (`order`: number the
+    nodes as backward visits them)."""
+
+    name: str
+    extensions: tuple[str, ...]
+    render: Callable[[Value, bool], bytes]
+    description: str
+
+
+OUTPUT_FORMATS: dict[str, OutputFormat] = {
+    fmt.name: fmt
+    for fmt in (
+        OutputFormat("svg", (".svg",), lambda r, o: _render(r, "svg", order=o), "SVG drawing"),
+        OutputFormat("png", (".png",), lambda r, o: _render(r, "png", order=o), "PNG at 150 dpi"),
+        OutputFormat("pdf", (".pdf",), lambda r, o: _render(r, "pdf", order=o), "PDF drawing"),
+        OutputFormat(
+            "dot", (".dot", ".gv"), lambda r, o: _dot_source(r, order=o), "Graphviz DOT source"
+        ),
+        OutputFormat(
+            "html", (".html", ".htm"), lambda r, o: _player(r), "a page that plays backward()"
+        ),
+        OutputFormat(
+            "text", (".txt",), lambda r, o: (to_text(r) + "\n").encode(), "to_text listing"
+        ),
+    )
+}
+"""`--format` name -> what it writes. Add an entry to offer a new format; `--out FILE`
+picks it by FILE's extension."""
 
 
 class Failure(Exception):
@@ -54,7 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line `argv` (default: `sys.argv[1:]`) and return the exit status."""
     parser = _parser()
     try:
-        args = parser.parse_args(_protect_expressions(list(sys.argv[1:] if argv is None else argv)))
+        args, unknown = parser.parse_known_args(
+            _protect_expressions(list(sys.argv[1:] if argv is None else argv))
+        )
+        if unknown:
+            _unknown_arguments(parser, args.command, unknown)
     except SystemExit as stop:  # --help, or a usage error already printed
         return stop.code if isinstance(stop.code, int) else EXIT_USAGE
     try:
@@ -103,6 +148,30 @@ class _Parser(argparse.ArgumentParser):
 _GRAPH_OPTIONS = ("--format", "--out", "--order", "--help")
 
 
+def _unknown_arguments(parser: argparse.ArgumentParser, command: str, unknown: list[str]) -> None:
+    """Exit 2 with one line naming the subcommand's help, and the closest option to a typo."""
+    first = unknown[0]
+    subparser = _subparsers(parser)[command]
+    options = [
+        o for action in subparser._actions for o in action.option_strings if o.startswith("--")
+    ]
+    name = first.split("=", 1)[0]
+    if name.startswith("-"):
+        close = difflib.get_close_matches(name, options, n=1, cutoff=0.75)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        what = f"unknown option {name}{hint}"
+    else:
+        what = f"unexpected argument {first!r}"
+    subparser.error(what)
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
 def _protect_expressions(argv: list[str]) -> list[str]:
     """Let an expression start with '-' (`glassgrad graph "-x**2" x=3`).
 
@@ -118,7 +187,8 @@ def _protect_expressions(argv: list[str]) -> list[str]:
             return protected + argv[index:]
         name = arg.split("=", 1)[0]
         matches = [option for option in _GRAPH_OPTIONS if option.startswith(name)]
-        is_option = arg == "-h" or (arg.startswith("--") and bool(matches))
+        typo = arg.startswith("--") and bool(difflib.get_close_matches(name, _GRAPH_OPTIONS))
+        is_option = arg == "-h" or (arg.startswith("--") and bool(matches)) or typo
         if not is_option and not takes_value:  # the first positional: the expression
             if arg.startswith("-"):
                 arg = " " + arg
@@ -172,15 +242,17 @@ def _parser() -> argparse.ArgumentParser:
     graph_parser.add_argument("values", nargs="*", metavar="NAME=VALUE", help="e.g. x=2 y=3")
     graph_parser.add_argument(
         "--format",
-        choices=("svg", "png", "html", "text"),
-        default="svg",
-        help="default: svg; html is a page that plays backward() step by step",
+        choices=tuple(OUTPUT_FORMATS),
+        help="what to write: "
+        + ", ".join(f"{f.name} ({f.description})" for f in OUTPUT_FORMATS.values())
+        + "; default: the extension of --out, else svg",
     )
     graph_parser.add_argument(
         "--out",
         metavar="FILE",
-        help="where to write the drawing (default: graph.svg, graph.png or graph.html; text "
-        "goes to stdout)",
+        help="where to write; its extension ("
+        + " ".join(e for f in OUTPUT_FORMATS.values() for e in f.extensions)
+        + ") picks the format (default: graph.FORMAT; text goes to stdout)",
     )
     graph_parser.add_argument(
         "--order", action="store_true", help="number the nodes in the order backward visits them"
@@ -220,25 +292,47 @@ def graph(
     for name, leaf in inputs.items():
         print(f"d/d{name:<{width}} = {leaf.grad:.6g}")
 
-    if fmt == "text":
-        listing = to_text(result)
-        if out is None:
-            print(listing)
-        else:
-            _write(Path(out), (listing + "\n").encode())
-            print(f"wrote {out}")
+    chosen = output_format(fmt, out)
+    if chosen.name == "text" and out is None:
+        print(to_text(result))
         return 0
-    path = Path(out if out is not None else f"graph.{fmt}")
-    page = _player(result) if fmt == "html" else None
-    _write(path, page if page is not None else _render(result, fmt, order=order))
+    path = Path(out if out is not None else f"graph{chosen.extensions[0]}")
+    _write(path, chosen.render(result, order))
     print(f"wrote {path}")
     return 0
 
 
-def _render(root: Value, fmt: str, *, order: bool = False) -> bytes:
-    """The drawing of `root` as svg or png bytes, or a Failure saying what is missing."""
+def output_format(fmt: str | None, out: str | None) -> OutputFormat:
+    """The format to write: `--out`'s extension and `--format` agree, or one of them
+    decides; a contradiction, or an extension that names no format, is a usage error."""
+    by_extension = {e: f for f in OUTPUT_FORMATS.values() for e in f.extensions}
+    known = " ".join(by_extension)
+    suffix = Path(out).suffix.lower() if out is not None else ""
+    implied = by_extension.get(suffix)
+    if fmt is not None:
+        chosen = OUTPUT_FORMATS[fmt]
+        if implied is not None and implied is not chosen:
+            raise Failure(
+                f"--format {fmt} contradicts --out {out} (a {suffix} file is "
+                f"{implied.name}): drop --format, or give the file a {chosen.extensions[0]} name",
+                EXIT_USAGE,
+            )
+        return chosen
+    if out is None:
+        return OUTPUT_FORMATS["svg"]
+    if implied is None:
+        raise Failure(
+            f"cannot tell the format of --out {out} from its extension: name it {known}, "
+            "or give --format",
+            EXIT_USAGE,
+        )
+    return implied
+
+
+def _drawing(root: Value, *, order: bool) -> Any:
+    """`draw_dot(root)`, or a Failure: the graphviz package missing, or too big to draw."""
     try:
-        drawing = draw_dot(root, order=order, max_nodes=MAX_DRAWN)
+        return draw_dot(root, order=order, max_nodes=MAX_DRAWN)
     except ImportError as error:
         raise Failure(str(error), EXIT_MISSING) from None
     except ValueError:  # too big to draw
@@ -248,10 +342,19 @@ def _render(root: Value, fmt: str, *, order: bool = False) -> bytes:
             "--format text lists any size",
             EXIT_USAGE,
         ) from None
+
+
+def _render(root: Value, fmt: str, *, order: bool = False) -> bytes:
+    """The drawing of `root` as svg, png or pdf bytes, or a Failure saying what went wrong."""
+    drawing = _drawing(root, order=order)
+    if fmt == "png":
+        drawing.graph_attr["dpi"] = str(PNG_DPI)
     try:
-        data: bytes = drawing.pipe(format=fmt)
+        data: bytes = drawing.pipe(format=fmt, quiet=True)
     except RuntimeError as error:  # graphviz.ExecutableNotFound, with how to install dot
         raise Failure(str(error), EXIT_MISSING) from None
+    except subprocess.CalledProcessError as error:  # dot itself failed (or crashed)
+        raise Failure(_dot_failed(error), EXIT_MISSING) from None
     return data
 
 
@@ -270,6 +373,25 @@ def _player(root: Value) -> bytes:
         ) from None
     except RuntimeError as error:  # graphviz.ExecutableNotFound, with how to install dot
         raise Failure(str(error), EXIT_MISSING) from None
+
+
+def _dot_failed(error: subprocess.CalledProcessError) -> str:
+    """One line for a `dot` that failed: how it ended and the first line it said."""
+    code = error.returncode
+    how = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
+    said = error.stderr.decode(errors="replace") if isinstance(error.stderr, bytes) else ""
+    first = next((line.strip() for line in said.splitlines() if line.strip()), "")
+    detail = f" ({first[:150]})" if first else ""
+    return (
+        f"Graphviz's dot {how} while drawing{detail}; try --format text, or --format dot "
+        "to keep the DOT source"
+    )
+
+
+def _dot_source(root: Value, *, order: bool = False) -> bytes:
+    """The drawing's DOT source: needs the graphviz package, not the dot program."""
+    source: str = _drawing(root, order=order).source
+    return source.encode()
 
 
 def _write(path: Path, data: bytes) -> None:

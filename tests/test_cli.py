@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -169,7 +170,7 @@ def test_hostile_graph_input_exits_2_with_one_line(
     "argv",
     [
         ["graph"],
-        ["graph", "x", "x=1", "--format", "pdf"],
+        ["graph", "x", "x=1", "--format", "jpg"],
         ["graph", "x", "x=1", "--bogus"],
         ["nonsense"],
         [],
@@ -233,6 +234,124 @@ def test_without_dot_graph_says_how_to_install_it(
     assert "d/dx = 2" in out
     assert err.count("\n") == 1 and "apt-get install graphviz" in err
     assert not (tmp_path / "g.svg").exists()
+
+
+# -- glassgrad graph: the output file ------------------------------------------------------
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data.startswith(b"\x89PNG")
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+@pytest.mark.parametrize(
+    ("name", "starts"),
+    [
+        ("g.svg", b"<?xml"),
+        ("g.png", b"\x89PNG"),
+        ("G.PDF", b"%PDF"),
+        ("g.dot", b"digraph"),
+        ("g.gv", b"digraph"),
+        ("g.txt", b"node  expression"),
+    ],
+)
+def test_the_extension_of_out_picks_the_format(
+    dot_program: str, name: str, starts: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / name
+    status, out, err = run(["graph", "x**2", "x=3", "--out", str(target)], capsys)
+    assert (status, err) == (0, ""), err
+    assert target.read_bytes().startswith(starts)
+    assert out.splitlines()[-1] == f"wrote {target}"
+
+
+def test_a_format_that_contradicts_the_extension_is_one_line_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for argv, says in [
+        (["--out", str(tmp_path / "g.svg"), "--format", "png"], "--format png contradicts"),
+        (["--out", str(tmp_path / "g.png"), "--format", "text"], "a .png file is png"),
+        (["--out", str(tmp_path / "g.jpg")], "name it .svg .png .pdf .dot .gv .txt"),
+    ]:
+        status, _, err = run(["graph", "x**2", "x=3", *argv], capsys)
+        assert status == 2 and err.count("\n") == 1 and says in err, err
+        assert err.startswith("glassgrad graph: error: ")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_format_given_for_a_file_without_extension_is_used(
+    dot_program: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, _ = run(
+        ["graph", "x**2", "x=3", "--out", str(tmp_path / "g"), "--format", "png"], capsys
+    )
+    assert status == 0 and (tmp_path / "g").read_bytes().startswith(b"\x89PNG")
+
+
+def test_png_is_drawn_at_150_dpi(
+    dot_program: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(["graph", "x**2", "x=3", "--out", str(tmp_path / "g.svg")], capsys)
+    run(["graph", "x**2", "x=3", "--out", str(tmp_path / "g.png")], capsys)
+    svg = (tmp_path / "g.svg").read_text()
+    width_pt = float(re.search(r'<svg width="(\d+)pt"', svg).group(1))  # type: ignore[union-attr]
+    width_px, height_px = png_size((tmp_path / "g.png").read_bytes())
+    assert width_px >= width_pt * 150 / 72 - 2  # 72 points to the inch
+    assert height_px >= 120
+
+
+def test_a_new_output_format_is_one_entry_in_the_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nn import cli
+
+    listing = cli.OutputFormat("json", (".json",), lambda root, order: b"{}", "a listing")
+    monkeypatch.setitem(cli.OUTPUT_FORMATS, "json", listing)
+    status, _, err = run(["graph", "x**2", "x=3", "--out", str(tmp_path / "p.json")], capsys)
+    assert (status, err) == (0, "")
+    assert (tmp_path / "p.json").read_bytes() == b"{}"
+    status, out, _ = run(["graph", "--help"], capsys)
+    assert "json (a listing)" in " ".join(out.split())
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (
+            ["graph", "x**2", "x=3", "--formt", "svg"],
+            "unknown option --formt (did you mean --format?)",
+        ),
+        (
+            ["graph", "--formt=svg", "x**2", "x=3"],
+            "unknown option --formt (did you mean --format?)",
+        ),
+        (["graph", "x**2", "x=3", "--ordr"], "unknown option --ordr (did you mean --order?)"),
+        (["graph", "x**2", "x=3", "--zzz"], "unknown option --zzz (see glassgrad graph --help)"),
+        (["demo", "--epohcs", "3"], "unknown option --epohcs (did you mean --epochs?)"),
+    ],
+)
+def test_an_unknown_option_names_the_subcommands_help_and_the_closest_option(
+    argv: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run(argv, capsys)
+    assert status == 2 and out == "" and err.count("\n") == 1
+    assert says in err and f"see glassgrad {argv[0]} --help" in err
+
+
+def test_a_dot_that_crashes_is_one_line_and_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require("graphviz")
+    fake = tmp_path / "dot"
+    fake.write_text("#!/bin/sh\necho 'Segmentation fault (core dumped)' >&2\nkill -SEGV $$\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    target = tmp_path / "g.svg"
+    status, out, err = run(["graph", "x*2", "x=1", "--out", str(target)], capsys)
+    assert status == 1 and "d/dx = 2" in out
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "dot was killed by signal 11 while drawing (Segmentation fault (core dumped))" in err
+    assert "--format text" in err and not target.exists()
 
 
 # -- glassgrad demo ---------------------------------------------------------------------------
