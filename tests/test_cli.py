@@ -271,7 +271,7 @@ def test_a_format_that_contradicts_the_extension_is_one_line_and_writes_nothing(
     for argv, says in [
         (["--out", str(tmp_path / "g.svg"), "--format", "png"], "--format png contradicts"),
         (["--out", str(tmp_path / "g.png"), "--format", "text"], "a .png file is png"),
-        (["--out", str(tmp_path / "g.jpg")], "name it .svg .png .pdf .dot .gv .txt"),
+        (["--out", str(tmp_path / "g.jpg")], "name it .svg .png .pdf .dot .gv .html .htm .txt"),
     ]:
         status, _, err = run(["graph", "x**2", "x=3", *argv], capsys)
         assert status == 2 and err.count("\n") == 1 and says in err, err
