@@ -87,6 +87,7 @@ def draw_dot(
     show_grad: bool = True,
     order: bool = False,
     show_names: bool = True,
+    title: str | None = None,
     group: bool = True,
     max_nodes: int | None = 500,
 ) -> graphviz.Digraph:
@@ -103,6 +104,8 @@ def draw_dot(
       its label does not already say it (an unlabelled node, `v3`; a repeated label, `x#2`).
       The SVG element of each box, op and edge has an id made from that name by
       `autograd.listing.element_id` ('value:v3', 'op:v3', 'edge:v3:0'), shown or not.
+    - `title` is written above the drawing, with the legend (a newline starts a new line):
+      say there what the picture shows and what its grads are derivatives of.
     - `group=True` boxes the Values of each `nn` module in a cluster named after it.
     - Above `max_nodes` Values (None: no limit), whole modules are folded into one summary
       node each, from the innermost outwards; `GraphTooLarge` says what to do when that
@@ -116,6 +119,8 @@ def draw_dot(
         raise TypeError(f"draw_dot needs a Value, got {type(root).__name__}")
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str, got {type(title).__name__}")
     if max_nodes is not None and (
         isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1
     ):
@@ -297,8 +302,8 @@ def draw_dot(
     edges.extend(f"\t{tail} -> {head}\n" for tail, head in folded_edges)
     graph.body.extend(edges)
 
-    legend = _legend(roles_shown, order, bool(copies))
-    graph.graph_attr.update(label=legend, labelloc="b", fontsize="10")
+    legend = _legend(roles_shown, order, bool(copies), title)
+    graph.graph_attr.update(label=legend, labelloc="b" if title is None else "t", fontsize="10")
     return graph
 
 
@@ -547,8 +552,8 @@ def _op_text(node: Value) -> str:
     return node.op
 
 
-def _legend(roles: set[str], order: bool, copies: bool) -> str:
-    """The graph's caption: the colours in use, and what the #numbers mean."""
+def _legend(roles: set[str], order: bool, copies: bool, title: str | None = None) -> str:
+    """The graph's caption: the title, the colours in use, and what the #numbers mean."""
     cells = [
         f'<TD BGCOLOR="{COLOURS[role]}" BORDER="1">{role}</TD>'
         for role in (PARAMETER, INPUT, CONSTANT, INTERMEDIATE, OUTPUT, MODULE)
@@ -558,7 +563,14 @@ def _legend(roles: set[str], order: bool, copies: bool) -> str:
         cells.append("<TD>dashed: a value drawn again near a far use</TD>")
     if order:
         cells.append("<TD>#n: the order in which backward() visits the values</TD>")
-    return f'<<TABLE BORDER="0" CELLSPACING="4" CELLPADDING="2"><TR>{"".join(cells)}</TR></TABLE>>'
+    legend = f'<TABLE BORDER="0" CELLSPACING="4" CELLPADDING="2"><TR>{"".join(cells)}</TR></TABLE>'
+    if not title:
+        return f"<{legend}>"
+    text = "<BR/>".join(_escape(line) for line in title.split("\n"))
+    return (
+        f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="2"><TR><TD><FONT POINT-SIZE="12">'
+        f"{text}</FONT></TD></TR><TR><TD>{legend}</TD></TR></TABLE>>"
+    )
 
 
 # -- graphviz, imported on first use ----------------------------------------------------

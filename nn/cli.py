@@ -329,10 +329,10 @@ def output_format(fmt: str | None, out: str | None) -> OutputFormat:
     return implied
 
 
-def _drawing(root: Value, *, order: bool) -> Any:
+def _drawing(root: Value, *, order: bool, title: str | None = None) -> Any:
     """`draw_dot(root)`, or a Failure: the graphviz package missing, or too big to draw."""
     try:
-        return draw_dot(root, order=order, max_nodes=MAX_DRAWN)
+        return draw_dot(root, order=order, max_nodes=MAX_DRAWN, title=title)
     except ImportError as error:
         raise Failure(str(error), EXIT_MISSING) from None
     except ValueError:  # too big to draw
@@ -344,9 +344,9 @@ def _drawing(root: Value, *, order: bool) -> Any:
         ) from None
 
 
-def _render(root: Value, fmt: str, *, order: bool = False) -> bytes:
+def _render(root: Value, fmt: str, *, order: bool = False, title: str | None = None) -> bytes:
     """The drawing of `root` as svg, png or pdf bytes, or a Failure saying what went wrong."""
-    drawing = _drawing(root, order=order)
+    drawing = _drawing(root, order=order, title=title)
     if fmt == "png":
         drawing.graph_attr["dpi"] = str(PNG_DPI)
     try:
@@ -445,14 +445,14 @@ def demo(out: Path, *, seed: int = 0, epochs: int = 40, compile: bool = False) -
     written: list[str] = []
     problems: list[str] = []
 
-    root = _one_neuron(model, X_val)
+    root, title = _one_neuron(model, X_val)
     try:
-        _write(out / "graph.svg", _render(root, "svg", order=True))
+        _write(out / "graph.svg", _render(root, "svg", order=True, title=title))
         written.append("graph.svg")
     except Failure as failure:  # no graphviz or no dot: keep what can be had without
         problems.append(str(failure))
         try:
-            _write(out / "graph.gv", draw_dot(root, order=True).source.encode())
+            _write(out / "graph.gv", draw_dot(root, order=True, title=title).source.encode())
             written.append("graph.gv (its DOT source)")
         except ImportError:
             _write(out / "graph.txt", (to_text(root) + "\n").encode())
@@ -461,10 +461,13 @@ def demo(out: Path, *, seed: int = 0, epochs: int = 40, compile: bool = False) -
     try:
         figures: list[tuple[str, Any]] = [
             ("history.png", lambda: plot.history(history)),
-            ("boundary.png", lambda: plot.decision_boundary(model, X, y)),
+            (
+                "boundary.png",
+                lambda: plot.decision_boundary(model, X_train, y_train, val=(X_val, y_val)),
+            ),
         ]
         for name, make in figures:
-            make().savefig(out / name, dpi=110)
+            make().savefig(out / name, dpi=PNG_DPI)
             written.append(name)
     except ImportError as error:
         problems.append(str(error))
@@ -489,17 +492,27 @@ def _prepare_directory(out: Path) -> None:
         raise Failure(f"--out {out}: the directory is not writable", EXIT_USAGE)
 
 
-def _one_neuron(model: Any, X: Sequence[Sequence[float]]) -> Value:
-    """A first-layer neuron on one validation point, after backward: small, and not dead.
+def _one_neuron(model: Any, X: Sequence[Sequence[float]]) -> tuple[Value, str]:
+    """A first-layer neuron on one validation point, after backward (small, and not
+    dead), and a title that says which neuron, which point and what the grads are.
 
     Its inputs are labelled x1 and x2; its weights and bias carry the names the model
     gave them (`layers.0.neurons.3.w.0`), so the drawing boxes them as that neuron.
     """
     neurons = model.layers[0].neurons
     with no_grad():
-        chosen = next(((n, x) for x in X for n in neurons if n(x).data > 0.0), (neurons[0], X[0]))
-    neuron, point = chosen
+        chosen = next(
+            ((k, i, x) for i, x in enumerate(X) for k, n in enumerate(neurons) if n(x).data > 0.0),
+            (0, 0, X[0]),
+        )
+    index, point_index, point = chosen
     model.zero_grad()
-    out: Value = neuron([Value(point[0], label="x1"), Value(point[1], label="x2")])
+    out: Value = neurons[index]([Value(point[0], label="x1"), Value(point[1], label="x2")])
     out.backward()
-    return out
+    title = (
+        f"Neuron layers.0.neurons.{index} of the trained MLP(2, {DEMO_LAYERS}) on validation "
+        f"point #{point_index}: x1={point[0]:.4g}, x2={point[1]:.4g}\n"
+        "grad = d(this neuron's output)/d(value): backward() from the neuron's output, "
+        "not from the loss"
+    )
+    return out, title

@@ -69,10 +69,13 @@ def draw_history(axes: list[Any], h: History, names: list[str]) -> None:
     epochs = list(range(1, h.epochs + 1))
     for ax, name in zip(axes, names):
         ax.plot(epochs, h.train[name], color=TRAIN_COLOUR, label=f"train {name}")
+        last = f"train {h.train[name][-1]:.4g}"
         if name in h.val:
-            ax.plot(epochs, h.val[name], color=VAL_COLOUR, linestyle="--", label=f"val {name}")
-        final = h.val.get(name, h.train[name])[-1]
-        ax.set_title(f"{name} (last: {final:.4g})")
+            ax.plot(
+                epochs, h.val[name], color=VAL_COLOUR, linestyle="--", label=f"validation {name}"
+            )
+            last += f", validation {h.val[name][-1]:.4g}"
+        ax.set_title(f"{name} (last epoch: {last})")
         ax.set_xlabel("epoch")
         ax.set_ylabel(name)
         ax.grid(alpha=0.3)
@@ -100,21 +103,30 @@ def decision_boundary(
     *,
     resolution: int = 50,
     threshold: float | None = None,
+    val: tuple[Sequence[Sequence[float]], Sequence[Any]] | None = None,
 ) -> Figure:
     """The classes a 2-D classifier predicts over the plane, with the points `(X, y)` on top.
 
     One output: class 1 where it is above `threshold` (default 0.5 after a sigmoid, else
     0: logits, tanh, hinge); shading shows the output itself and the line is the decision
     boundary. Several outputs: the argmax class. `resolution` points per side are predicted.
+    With `val=(X_val, y_val)`, `(X, y)` are the training points (circles) and the
+    validation points are drawn as triangles; the title gives each set's accuracy.
     """
-    if len(X) != len(y):
-        raise ValueError(f"decision_boundary: X has {len(X)} points but y has {len(y)} labels")
-    if not X or any(len(point) != 2 for point in X):
-        raise ValueError("decision_boundary needs a non-empty X of 2-D points")
+    sets = [("", X, y)] if val is None else [("train", X, y), ("validation", *val)]
+    for what, points, labels in sets:
+        where = f" ({what})" if what else ""
+        if len(points) != len(labels):
+            raise ValueError(
+                f"decision_boundary: X{where} has {len(points)} points but y has "
+                f"{len(labels)} labels"
+            )
+        if not points or any(len(point) != 2 for point in points):
+            raise ValueError(f"decision_boundary needs a non-empty X{where} of 2-D points")
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
         raise ValueError(f"resolution must be an int >= 2, got {resolution!r}")
     fig = _figure(5.6, 4.8)
-    draw_boundary(fig.subplots(), model, X, y, resolution=resolution, threshold=threshold)
+    draw_boundary(fig.subplots(), model, X, y, resolution=resolution, threshold=threshold, val=val)
     return fig
 
 
@@ -126,25 +138,27 @@ def draw_boundary(
     *,
     resolution: int = 50,
     threshold: float | None = None,
+    val: tuple[Sequence[Sequence[float]], Sequence[Any]] | None = None,
 ) -> None:
     """Draw `decision_boundary`'s picture on `ax` (checked input assumed)."""
-    xs, ys = [p[0] for p in X], [p[1] for p in X]
+    every = list(X) + (list(val[0]) if val is not None else [])
+    xs, ys = [p[0] for p in every], [p[1] for p in every]
     pad_x = 0.1 * (max(xs) - min(xs)) or 1.0
     pad_y = 0.1 * (max(ys) - min(ys)) or 1.0
     grid_x = _linspace(min(xs) - pad_x, max(xs) + pad_x, resolution)
     grid_y = _linspace(min(ys) - pad_y, max(ys) + pad_y, resolution)
     outputs: list[Any] = grid_outputs(model, [[gx, gy] for gy in grid_y for gx in grid_x])
-    predictions: list[Any] = predict(model, X)
     if threshold is None:
         threshold = 0.5 if _output_activation(model) == "sigmoid" else 0.0
 
-    labels = sorted(set(y))
-    if all(isinstance(o, list) for o in outputs):
+    sets = [("", X, y)] if val is None else [("train", X, y), ("validation", *val)]
+    labels = sorted({label for _, _, ys_ in sets for label in ys_})
+    several = all(isinstance(o, list) for o in outputs)
+    if several:
         classes = [_argmax(o) for o in outputs]
         grid = _rows(classes, resolution)
         levels = [k - 0.5 for k in range(max(classes) + 2)]
         ax.contourf(grid_x, grid_y, grid, levels=levels, colors=CLASS_COLOURS, alpha=0.25)
-        correct = sum(_argmax(p) == t for p, t in zip(predictions, y))
     else:
         scores = [float(o) for o in outputs]
         grid = _rows(scores, resolution)
@@ -156,23 +170,40 @@ def draw_boundary(
         levels = [threshold + spread * (k / 10 - 1) for k in range(21)]
         ax.contourf(grid_x, grid_y, grid, levels=levels, cmap="RdBu_r", extend="both", alpha=0.35)
         ax.contour(grid_x, grid_y, grid, levels=[threshold], colors="black", linewidths=1.5)
-        positive = [float(t) > 0.0 for t in y]
-        correct = sum((float(p) > threshold) == t for p, t in zip(predictions, positive))
-    for index, label in enumerate(labels):
-        points = [p for p, t in zip(X, y) if t == label]
-        ax.scatter(
-            [p[0] for p in points],
-            [p[1] for p in points],
-            s=18,
-            color=CLASS_COLOURS[index % len(CLASS_COLOURS)],
-            edgecolors="black",
-            linewidths=0.5,
-            label=f"class {label}",
+
+    accuracies = []
+    for what, points_of_set, labels_of_set in sets:
+        predictions: list[Any] = predict(model, points_of_set)
+        if several:
+            correct = sum(_argmax(p) == t for p, t in zip(predictions, labels_of_set))
+        else:
+            positive = [float(t) > 0.0 for t in labels_of_set]
+            correct = sum((float(p) > threshold) == t for p, t in zip(predictions, positive))
+        accuracies.append((what, correct / len(labels_of_set), len(labels_of_set)))
+        marker = "^" if what == "validation" else "o"
+        for index, label in enumerate(labels):
+            points = [p for p, t in zip(points_of_set, labels_of_set) if t == label]
+            ax.scatter(
+                [p[0] for p in points],
+                [p[1] for p in points],
+                s=26 if marker == "^" else 18,
+                marker=marker,
+                color=CLASS_COLOURS[index % len(CLASS_COLOURS)],
+                edgecolors="black",
+                linewidths=0.5,
+                label=f"class {label}" + (f", {what}" if what else ""),
+            )
+    if val is None:
+        _, accuracy, count = accuracies[0]
+        ax.set_title(f"decision boundary (accuracy {accuracy:.3f} on these {count} points)")
+    else:
+        shown = ", ".join(
+            f"{what} {accuracy:.3f} ({count} points)" for what, accuracy, count in accuracies
         )
-    ax.set_title(f"decision boundary (accuracy {correct / len(y):.3f} on these points)")
+        ax.set_title(f"decision boundary\naccuracy: {shown}", fontsize="medium")
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
-    ax.legend(loc="best")
+    ax.legend(loc="best", fontsize="small")
 
 
 def layer_stats(

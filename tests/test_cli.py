@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 import os
 import re
@@ -375,6 +376,12 @@ def test_demo_trains_prints_accuracy_and_writes_three_files(
     svg = (out_dir / "graph.svg").read_text()
     assert "layers.0.neurons." in svg and "Σ w·x + b" in svg and ">x1<" in svg
     assert "grad 1" in svg  # the neuron's output, after backward
+    # The title says which neuron, which point, and what the grads are derivatives of.
+    texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>(.*?)</text>", svg)]
+    title = next(t for t in texts if t.startswith("Neuron layers.0.neurons."))
+    assert "of the trained MLP(2, [16, 16, 1]) on validation point #" in title
+    assert re.search(r"x1=-?[\d.]+, x2=-?[\d.]+$", title)
+    assert "grad = d(this neuron's output)/d(value)" in " ".join(texts)
     for name in ("history.png", "boundary.png"):
         assert (out_dir / name).read_bytes().startswith(b"\x89PNG")
 

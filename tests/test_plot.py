@@ -60,8 +60,10 @@ def test_history_has_a_loss_panel_and_one_per_metric(moons: Moons, tmp_path: Pat
         assert list(val_line.get_ydata()) == history.val[name]
         assert [t.get_text() for t in ax.get_legend().get_texts()] == [
             f"train {name}",
-            f"val {name}",
+            f"validation {name}",
         ]
+        last = f"train {history.train[name][-1]:.4g}, validation {history.val[name][-1]:.4g}"
+        assert ax.get_title() == f"{name} (last epoch: {last})"
     fig.savefig(tmp_path / "history.png")
     assert (tmp_path / "history.png").read_bytes().startswith(b"\x89PNG")
 
@@ -87,12 +89,48 @@ def test_decision_boundary_shades_the_plane_and_shows_every_point(moons: Moons) 
     (ax,) = fig.axes
     assert ax.get_xlabel() == "x1" and ax.get_ylabel() == "x2"
     assert ax.get_title().startswith("decision boundary (accuracy ")
+    assert ax.get_title().endswith(f" on these {len(X)} points)")
     scatters = [c for c in ax.collections if c.get_offsets().shape[1:] == (2,) and c.get_label()]
     labelled = {c.get_label(): len(c.get_offsets()) for c in scatters if "class" in c.get_label()}
     assert labelled == {"class 0": y.count(0), "class 1": y.count(1)}
     # The plane spans every point.
     (x_low, x_high), (y_low, y_high) = ax.get_xlim(), ax.get_ylim()
     assert all(x_low <= p[0] <= x_high and y_low <= p[1] <= y_high for p in X)
+
+
+def test_decision_boundary_marks_train_and_validation_points_and_says_which_accuracy(
+    moons: Moons,
+) -> None:
+    from nn import plot
+    from nn.training import predict
+
+    X, y = moons
+    model, _ = trained(moons)
+    fig = plot.decision_boundary(model, X[:30], y[:30], resolution=8, val=(X[30:], y[30:]))
+    (ax,) = fig.axes
+    by_label = {c.get_label(): c for c in ax.collections if "class" in str(c.get_label())}
+    assert {k: len(c.get_offsets()) for k, c in by_label.items()} == {
+        "class 0, train": y[:30].count(0),
+        "class 1, train": y[:30].count(1),
+        "class 0, validation": y[30:].count(0),
+        "class 1, validation": y[30:].count(1),
+    }
+    train_marker = by_label["class 0, train"].get_paths()[0].vertices
+    val_marker = by_label["class 0, validation"].get_paths()[0].vertices
+    assert len(train_marker) != len(val_marker)  # a circle and a triangle
+
+    def accuracy(points: list[list[float]], labels: list[int]) -> float:
+        return sum(
+            (float(p) > 0.0) == (t == 1) for p, t in zip(predict(model, points), labels)
+        ) / len(labels)
+
+    assert ax.get_title() == (
+        "decision boundary\naccuracy: "
+        f"train {accuracy(X[:30], y[:30]):.3f} (30 points), "
+        f"validation {accuracy(X[30:], y[30:]):.3f} (10 points)"
+    )
+    with pytest.raises(ValueError, match=r"X \(validation\) has 2 points but y has 1"):
+        plot.decision_boundary(model, X, y, val=([[0.0, 0.0], [1.0, 1.0]], [0]))
 
 
 def test_decision_boundary_for_several_classes() -> None:

@@ -571,3 +571,16 @@ def test_250_uses_of_one_input_render_without_dot_choking(dot_program: str) -> N
     y.backward()
     svg = draw_dot(y).pipe(format="svg").decode()
     assert svg.count('class="node"') == 249 + 250 + 246  # ops, values, copies of x
+
+
+def test_a_title_goes_above_the_legend_and_is_escaped(dot_program: str) -> None:
+    x = Value(2.0, label="x")
+    y = x * x
+    source = draw_dot(y, title="y = x*x <at x=2>\ngrads: dy/d(value)").source
+    assert "labelloc=t" in source
+    svg = draw_dot(y, title="y = x*x <at x=2>\ngrads: dy/d(value)").pipe(format="svg").decode()
+    texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>(.*?)</text>", svg)]
+    assert "y = x*x <at x=2>" in texts and "grads: dy/d(value)" in texts
+    assert "labelloc=b" in draw_dot(y).source
+    with pytest.raises(TypeError, match="title must be a str"):
+        draw_dot(y, title=3)  # type: ignore[arg-type]
