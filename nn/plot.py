@@ -168,8 +168,12 @@ def draw_boundary(
         distances = sorted(abs(s - threshold) for s in scores)
         spread = distances[int(0.9 * (len(distances) - 1))] or 1.0
         levels = [threshold + spread * (k / 10 - 1) for k in range(21)]
-        ax.contourf(grid_x, grid_y, grid, levels=levels, cmap="RdBu_r", extend="both", alpha=0.35)
+        shading = ax.contourf(
+            grid_x, grid_y, grid, levels=levels, cmap="RdBu_r", extend="both", alpha=0.35
+        )
         ax.contour(grid_x, grid_y, grid, levels=[threshold], colors="black", linewidths=1.5)
+        bar = ax.figure.colorbar(shading, ax=ax, shrink=0.85)
+        bar.set_label(f"model output (the black line: {threshold:g})")
 
     accuracies = []
     for what, points_of_set, labels_of_set in sets:

@@ -86,7 +86,8 @@ def test_decision_boundary_shades_the_plane_and_shows_every_point(moons: Moons) 
     X, y = moons
     model, _ = trained(moons)
     fig = plot.decision_boundary(model, X, y, resolution=12)
-    (ax,) = fig.axes
+    ax, colour_bar = fig.axes
+    assert colour_bar.get_ylabel() == "model output (the black line: 0)"
     assert ax.get_xlabel() == "x1" and ax.get_ylabel() == "x2"
     assert ax.get_title().startswith("decision boundary (accuracy ")
     assert ax.get_title().endswith(f" on these {len(X)} points)")
@@ -107,7 +108,7 @@ def test_decision_boundary_marks_train_and_validation_points_and_says_which_accu
     X, y = moons
     model, _ = trained(moons)
     fig = plot.decision_boundary(model, X[:30], y[:30], resolution=8, val=(X[30:], y[30:]))
-    (ax,) = fig.axes
+    ax, _colour_bar = fig.axes
     by_label = {c.get_label(): c for c in ax.collections if "class" in str(c.get_label())}
     assert {k: len(c.get_offsets()) for k, c in by_label.items()} == {
         "class 0, train": y[:30].count(0),
