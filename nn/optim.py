@@ -120,17 +120,20 @@ class Optimizer:
                     _refuse_non_finite(self, name, values)
         old = [p.data for p in params]
         saved = {name: getattr(self, name) for name in state}
+        steps = self.steps
         try:
             for p, value in zip(params, new):
                 p.data = value
             for name, value in state.items():
                 setattr(self, name, value)
-            self.steps += 1
+            self.steps = steps + 1
         except BaseException:
+            # Ctrl-C can land anywhere here, even just after the count went up: undo it all.
             for p, value in zip(params, old):
                 p.data = value
             for name, value in saved.items():
                 setattr(self, name, value)
+            self.steps = steps
             raise
 
     def __repr__(self) -> str:

@@ -231,3 +231,36 @@ def test_interrupt_in_fit_returns_history_and_runs_on_train_end(
         "fit: interrupted in epoch 3 of 5 after 8 optimizer steps; returning the History of "
         "the 2 whole epochs (history.interrupted is True)"
     ]
+
+
+def test_an_interrupt_just_after_the_step_count_goes_up_undoes_the_whole_step() -> None:
+    class InterruptedAtTheCount(optim.Adam):
+        """Adam whose step count is written, then Ctrl-C arrives (as a signal can)."""
+
+        armed = False
+
+        @property  # type: ignore[override]
+        def steps(self) -> int:
+            return self._count
+
+        @steps.setter
+        def steps(self, value: int) -> None:
+            self._count = value
+            if self.armed and value == 2:
+                self.armed = False
+                raise KeyboardInterrupt
+
+    model = MLP(2, [3, 1], seed=0)
+    optimizer = InterruptedAtTheCount(model, lr=0.1)
+    for _ in range(2):
+        optimizer.zero_grad()
+        losses.mse(model([0.5, -1.0]), 1.0).backward()
+        if optimizer.steps == 1:
+            before = (model.state_dict(), list(optimizer._m), list(optimizer._v))
+            optimizer.armed = True
+            with pytest.raises(KeyboardInterrupt):
+                optimizer.step()
+        else:
+            optimizer.step()
+    assert optimizer.steps == 1
+    assert (model.state_dict(), list(optimizer._m), list(optimizer._v)) == before
