@@ -20,7 +20,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -329,10 +329,11 @@ def output_format(fmt: str | None, out: str | None) -> OutputFormat:
     return implied
 
 
-def _drawing(root: Value, *, order: bool, title: str | None = None) -> Any:
-    """`draw_dot(root)`, or a Failure: the graphviz package missing, or too big to draw."""
+@contextlib.contextmanager
+def _drawing_failures(root: Value) -> Iterator[None]:
+    """Turn what stops a drawing into one Failure: the graphviz package missing, or too big."""
     try:
-        return draw_dot(root, order=order, max_nodes=MAX_DRAWN, title=title)
+        yield
     except ImportError as error:
         raise Failure(str(error), EXIT_MISSING) from None
     except ValueError:  # too big to draw
@@ -342,6 +343,12 @@ def _drawing(root: Value, *, order: bool, title: str | None = None) -> Any:
             "--format text lists any size",
             EXIT_USAGE,
         ) from None
+
+
+def _drawing(root: Value, *, order: bool, title: str | None = None) -> Any:
+    """`draw_dot(root)`, or a Failure: the graphviz package missing, or too big to draw."""
+    with _drawing_failures(root):
+        return draw_dot(root, order=order, max_nodes=MAX_DRAWN, title=title)
 
 
 def _render(root: Value, fmt: str, *, order: bool = False, title: str | None = None) -> bytes:
@@ -360,19 +367,11 @@ def _render(root: Value, fmt: str, *, order: bool = False, title: str | None = N
 
 def _player(root: Value) -> bytes:
     """The page that plays backward() on `root`, or a Failure saying what is missing."""
-    try:
-        return animate_backward(root, max_nodes=MAX_DRAWN).html.encode("utf-8")
-    except ImportError as error:
-        raise Failure(str(error), EXIT_MISSING) from None
-    except ValueError:  # too big to draw
-        size = len(topological_order(root))
-        raise Failure(
-            f"the graph has {size} values, more than a drawing shows ({MAX_DRAWN}); "
-            "--format text lists any size",
-            EXIT_USAGE,
-        ) from None
-    except RuntimeError as error:  # graphviz.ExecutableNotFound, with how to install dot
-        raise Failure(str(error), EXIT_MISSING) from None
+    with _drawing_failures(root):
+        try:
+            return animate_backward(root, max_nodes=MAX_DRAWN).html.encode("utf-8")
+        except RuntimeError as error:  # graphviz.ExecutableNotFound, with how to install dot
+            raise Failure(str(error), EXIT_MISSING) from None
 
 
 def _dot_failed(error: subprocess.CalledProcessError) -> str:
