@@ -27,7 +27,8 @@ def topological_order(root: Value) -> list[Value]:
     visited: set[Value] = set()
     # Depth-first with an explicit stack instead of recursion. A node is pushed back under
     # a None marker while its parents are expanded above it; popping the marker means all
-    # of them are in `order`, so the node goes next.
+    # of them are in `order`, so the node goes next. A leaf depends on nothing: it goes into
+    # `order` as soon as it is met, without a trip through the stack.
     stack: list[Value | None] = [root]
     push, pop, emit, visit = stack.append, stack.pop, order.append, visited.add
     while stack:
@@ -40,13 +41,17 @@ def topological_order(root: Value) -> list[Value]:
         visit(node)
         parents = node._parents
         if not parents:
-            emit(node)
+            emit(node)  # only the root can be a leaf here
             continue
         push(node)
         push(None)
         for parent in parents:
             if parent not in visited:
-                push(parent)
+                if parent._parents:
+                    push(parent)
+                else:
+                    visit(parent)
+                    emit(parent)
     return order
 
 
@@ -87,40 +92,17 @@ def _restore(order: list[Value], earlier: list[tuple[Value, float]]) -> None:
 
 
 def _propagate(order: list[Value]) -> None:
-    """Push each node's `.grad` to its parents, outputs first (floats only)."""
+    """Push each node's `.grad` to its parents, outputs first (floats only).
+
+    Each op's `step` does one node: for the built-in ops it is their rule written out as a
+    few lines of float arithmetic (`autograd.fastpath`), for any other the rule called.
+    """
     node = None
     try:
         for node in reversed(order):
             op = node._rule
-            if op is None:
-                continue
-            g = node.grad
-            if g == 0.0:  # every rule is linear in g: nothing to add
-                continue
-            parents = node._parents
-            if len(parents) == 1:
-                (a,) = parents
-                if op.uses_output:
-                    (grad_a,) = op.backward(g, node.data, a.data)
-                else:
-                    (grad_a,) = op.backward(g, a.data)
-                a.grad += grad_a
-                continue
-            if len(parents) == 2:
-                a, b = parents
-                if op.uses_output:
-                    grad_a, grad_b = op.backward(g, node.data, a.data, b.data)
-                else:
-                    grad_a, grad_b = op.backward(g, a.data, b.data)
-                a.grad += grad_a
-                b.grad += grad_b
-                continue
-            inputs = [parent.data for parent in parents]
-            grads = (
-                op.backward(g, node.data, *inputs) if op.uses_output else op.backward(g, *inputs)
-            )
-            for parent, grad in zip(parents, grads):
-                parent.grad += grad
+            if op is not None and node.grad != 0.0:  # every rule is linear in g: 0 adds nothing
+                op.step(node)
     except RULE_FAILURES as error:
         raise _failure_at(node, error) from error
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from itertools import repeat
 from typing import Any, ClassVar
 
+from autograd import mode
 from autograd.mode import is_grad_enabled
 from autograd.value import Operand, Value, as_value, check_number, node
 
@@ -40,6 +41,7 @@ class Op:
         "forward",
         "name",
         "smooth",
+        "step",
         "uses_output",
     )
 
@@ -65,6 +67,9 @@ class Op:
         self.arity = _arity(name, forward, arity)
         self.smooth = smooth
         self.apply: Callable[..., Value] = _make_apply(self)
+        self.step: Callable[[Value], None] = apply_rule
+        """One node's share of `backward()`: add `node.grad * d(node)/d(parent)` to each
+        parent's `.grad`. The built-in ops get a step written out from their rule."""
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
@@ -103,6 +108,20 @@ class HandWrittenRule(Op):
         self.arity = None
         self.smooth = None
         self.apply = apply
+        self.step = apply_rule
+
+
+def apply_rule(node: Value) -> None:
+    """Add `node.grad * d(node)/d(parent)` to each parent's `.grad`, by calling the rule of
+    `node`'s op on floats: the step of `backward()` for any op (see `Op.step`)."""
+    op = node._rule
+    assert op is not None
+    parents = node._parents
+    inputs = [parent.data for parent in parents]
+    g = node.grad
+    grads = op.backward(g, node.data, *inputs) if op.uses_output else op.backward(g, *inputs)
+    for parent, grad in zip(parents, grads):
+        parent.grad += grad
 
 
 OPS: dict[str, Op] = {}
@@ -359,7 +378,7 @@ def _make_apply(op: Op) -> Callable[..., Value]:
             result.data = data
             result.grad = 0.0
             result.label = ""
-            if grad_enabled():
+            if not mode.open_blocks or grad_enabled():
                 result._rule = op
                 result._parents = (x,)
             else:
@@ -386,7 +405,7 @@ def _make_apply(op: Op) -> Callable[..., Value]:
             result.data = data
             result.grad = 0.0
             result.label = ""
-            if grad_enabled():
+            if not mode.open_blocks or grad_enabled():
                 result._rule = op
                 result._parents = (x, y)
             else:

@@ -16,6 +16,7 @@ import numbers
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Union
 
+from autograd import mode
 from autograd.mode import is_grad_enabled
 
 if TYPE_CHECKING:
@@ -27,6 +28,9 @@ _tracer: Any = None
 None otherwise, which is all the hot paths below look at.
 """
 
+_INF = math.inf
+_BIG_INT = 2**53  # every int below this in size is exactly a float
+
 Number = Union[int, float]  # noqa: UP007  (aliases are evaluated at runtime on 3.10)
 Operand = Union["Value", int, float]
 
@@ -35,6 +39,8 @@ def check_number(data: object, what: str = "Value") -> float:
     """Return `data` as a finite float, or raise naming what is wrong with it."""
     if type(data) is float:
         result = data
+    elif type(data) is int and -_BIG_INT < data < _BIG_INT:  # the common `0 + x`, `2 * x`
+        return float(data)
     elif isinstance(data, bool) or not isinstance(data, numbers.Real):
         raise TypeError(f"{what} needs an int or a float, got {type(data).__name__}: {data!r}")
     else:
@@ -308,7 +314,7 @@ def node(data: float, op: Op, parents: tuple[Value, ...]) -> Value:
     result.data = data
     result.grad = 0.0
     result.label = ""
-    if is_grad_enabled():
+    if not mode.open_blocks or is_grad_enabled():
         result._rule = op
         result._parents = parents
     else:
@@ -318,8 +324,21 @@ def node(data: float, op: Op, parents: tuple[Value, ...]) -> Value:
 
 
 def as_value(x: Any) -> Value:
-    """`x` itself if it is a Value, else a new constant leaf (checked like `Value(x)`)."""
-    return x if isinstance(x, Value) else leaf(check_number(x))
+    """`x` itself if it is a Value, else a new constant leaf (checked like `Value(x)`).
+
+    Every `x * 2.0` makes one of these, so the common case, a finite float, is one call.
+    """
+    if isinstance(x, Value):
+        return x
+    constant = _new_value(Value)
+    constant.data = x if type(x) is float and -_INF < x < _INF else check_number(x)
+    constant.grad = 0.0
+    constant.label = ""
+    constant._rule = None
+    constant._parents = ()
+    if _tracer is not None:
+        _tracer.created.append(constant)
+    return constant
 
 
 from autograd import ops  # noqa: E402  (the rule table needs Value defined first)

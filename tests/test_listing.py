@@ -82,7 +82,8 @@ def test_leaves_show_their_role() -> None:
 def test_repeated_labels_are_told_apart() -> None:
     first, second = Value(1.0, label="x"), Value(2.0, label="x")
     text = to_text(first + second)
-    assert "x#0   input          2" in text and "x#1 + x#0" in text
+    assert "x#0   input          1" in text and "x#1   input          2" in text
+    assert "x#0 + x#1" in text
 
 
 def test_a_long_chain_is_listed_without_recursion() -> None:

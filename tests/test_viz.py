@@ -422,7 +422,7 @@ def test_every_to_text_name_is_the_id_of_its_box_op_and_edges(dot_program: str) 
     y = (x * x + 2 * x).tanh()
     y.backward()
     names = [line.split()[0] for line in to_text(y).splitlines()[1:]]
-    assert names == ["x", "2", "v2", "v3", "v4", "v5"]
+    assert names == ["2", "x", "v2", "v3", "v4", "v5"]
     svg = draw_dot(y).pipe(format="svg").decode()
     nodes, edges_ = svg_ids(svg, "node"), svg_ids(svg, "edge")
     assert sorted(nodes) == sorted(
