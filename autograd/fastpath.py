@@ -19,24 +19,96 @@ User ops keep it too: their rules may read state that changes between calls.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
+from autograd import mode
 from autograd.codegen import template
+from autograd.mode import is_grad_enabled
 from autograd.op import Op
-from autograd.value import Value
+from autograd.value import Value, as_value
 
 SOURCES: dict[str, str] = {}
 """The source of every generated step, by op name: what `backward()` runs for that op."""
+
+APPLY_SOURCES: dict[str, str] = {}
+"""The source of every generated apply function (`a * b` for Values), by op name."""
+
+REFLECTED: dict[str, Callable[..., Value]] = {}
+"""The same functions with their two parameters swapped, by op name: `Value.__rmul__` and
+the like, so that `2 * x` is one call too (its node still has the parents (2, x))."""
+
+# A binary op whose forward is plain float arithmetic computes it in place instead of
+# calling the table's forward; any case out of the ordinary (plain numbers on both sides, a
+# result that is not finite) goes to the op's general apply, which gives the same answer or
+# raises the same error.
+_BINARY_APPLY = """\
+def {name}({parameters}):
+    if not isinstance(x, Value):
+        if not isinstance(y, Value):
+            return general(x, y)
+        x = as_value(x)
+    elif not isinstance(y, Value):
+        y = as_value(y)
+    data = {expression}
+    if not -inf < data < inf:
+        return general(x, y)
+    result = new(Value)
+    result.data = data
+    result.grad = 0.0
+    result.label = ""
+    if not mode.open_blocks or is_grad_enabled():
+        result._rule = op
+        result._parents = (x, y)
+    else:
+        result._rule = None
+        result._parents = ()
+    return result
+"""
 
 _STEP_NAMES = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
 _PARENTS = ("a", "b")
 
 
 def install(op: Op) -> None:
-    """Give `op` a step written out from its rule, if one can be written."""
+    """Give `op` a step written out from its rule, and an apply function written out from
+    its forward, where they can be written."""
     step = _written_step(op)
     if step is not None:
         op.step = step
+    apply = _written_apply(op)
+    if apply is not None:
+        op.apply = apply
+
+
+def _written_apply(op: Op) -> Callable[..., Value] | None:
+    if op.arity != 2:
+        return None
+    forward = template(op, 2).forward
+    if forward is None or "_fail()" in forward or " if " in forward:
+        return None
+    name = _identifier(op.name)
+    expression = forward.format("x.data", "y.data")
+    source = _BINARY_APPLY.format(name=name, parameters="x, y", expression=expression)
+    reflected = _BINARY_APPLY.format(name="r" + name, parameters="y, x", expression=expression)
+    namespace: dict[str, object] = {
+        "Value": Value,
+        "as_value": as_value,
+        "new": object.__new__,
+        "inf": math.inf,
+        "mode": mode,
+        "is_grad_enabled": is_grad_enabled,
+        "op": op,
+        "general": op.apply,
+    }
+    exec(compile(source + "\n\n" + reflected, f"<apply of {op.name!r}>", "exec"), namespace)
+    APPLY_SOURCES[op.name] = source
+    apply: Callable[..., Value] = namespace[name]  # type: ignore[assignment]
+    swapped: Callable[..., Value] = namespace["r" + name]  # type: ignore[assignment]
+    swapped.__doc__ = f"other {op.name} self: the op {op.name!r} with the Value on the right."
+    REFLECTED[op.name] = swapped
+    apply.__doc__ = op.apply.__doc__
+    return apply
 
 
 def _written_step(op: Op) -> Callable[[Value], None] | None:

@@ -199,14 +199,18 @@ mark_built_in()
 for _op in OPS.values():
     fastpath.install(_op)
 del _op
+add, sub, mul = OPS["+"].apply, OPS["-"].apply, OPS["*"].apply  # written out by fastpath
 
 # Value's operators are these apply functions themselves rather than methods that call them:
 # one Python call per node instead of two. (Value's methods of the same names stay as the
-# typed, documented form; the reflected ones, `2 * x`, still call through.)
+# typed, documented form.)
 for _method, _apply in {
     "__add__": add,
     "__sub__": sub,
     "__mul__": mul,
+    "__radd__": fastpath.REFLECTED["+"],
+    "__rsub__": fastpath.REFLECTED["-"],
+    "__rmul__": fastpath.REFLECTED["*"],
     "__truediv__": div,
     "__neg__": neg,
     "exp": exp,

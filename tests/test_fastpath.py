@@ -79,3 +79,39 @@ def test_no_grad_still_records_nothing_and_records_again_after() -> None:
         inside = x * 3.0 + 1.0
     assert inside.is_leaf
     assert not (x * 3.0).is_leaf
+
+
+@given(name=st.sampled_from(["+", "-", "*"]), a=finite, b=finite)
+def test_the_written_apply_computes_what_the_table_s_forward_computes(
+    name: str, a: float, b: float
+) -> None:
+    op = OPS[name]
+    for left, right in ((Value(a), Value(b)), (Value(a), b), (a, Value(b))):
+        node = op.apply(left, right)
+        assert repr(node.data) == repr(op.forward(a, b))
+        assert node.op == name and [p.data for p in node.parents] == [a, b]
+    assert op.apply(a, b) == op.forward(a, b)  # plain numbers: a plain float, no graph
+
+
+def test_the_written_apply_fails_as_the_table_s_apply_does() -> None:
+    import pytest
+
+    from autograd import DomainError
+
+    with pytest.raises(DomainError, match="is not a finite number"):
+        Value(1e308) * 10.0
+    with pytest.raises(DomainError, match="is not a finite number"):
+        10.0 * Value(1e308)
+    with pytest.raises(TypeError, match="needs an int or a float, got str"):
+        Value(1.0) + "2"  # type: ignore[operator]
+
+
+def test_reflected_operators_keep_the_number_on_the_left() -> None:
+    x = Value(2.0)
+    for node, expected in ((3.0 - x, 1.0), (3.0 * x, 6.0), (3.0 + x, 5.0)):
+        assert node.data == expected
+        assert [p.data for p in node.parents] == [3.0, 2.0]
+    assert (
+        "a * b" not in fastpath.APPLY_SOURCES["*"]
+        and "x.data * y.data" in (fastpath.APPLY_SOURCES["*"])
+    )
