@@ -111,7 +111,4 @@ def test_reflected_operators_keep_the_number_on_the_left() -> None:
     for node, expected in ((3.0 - x, 1.0), (3.0 * x, 6.0), (3.0 + x, 5.0)):
         assert node.data == expected
         assert [p.data for p in node.parents] == [3.0, 2.0]
-    assert (
-        "a * b" not in fastpath.APPLY_SOURCES["*"]
-        and "x.data * y.data" in (fastpath.APPLY_SOURCES["*"])
-    )
+    assert "    data = x.data * y.data\n" in fastpath.APPLY_SOURCES["*"]
