@@ -209,6 +209,17 @@ def _check_rows(X: Sequence[Any], name: str) -> None:
                 raise ValueError(f"fit: {name}[{i}] holds {x!r}, not a finite number")
 
 
+def _distinct(labels: Sequence[Any]) -> list[Any]:
+    """Each label once, in order of first appearance (all of them if they are unhashable).
+
+    Keyed by type too: 1, 1.0 and True are equal as dict keys but not to every loss.
+    """
+    try:
+        return [label for _, label in dict.fromkeys((type(v), v) for v in labels)]
+    except TypeError:  # lists as targets
+        return list(labels)
+
+
 def _check_data(
     model: Module,
     X: Sequence[Any],
@@ -221,15 +232,17 @@ def _check_data(
 
     Training rows are checked for shape, and every label against the loss (with the first
     example's prediction standing in for all, so a class index out of range in the last
-    batch is caught now). Validation data gets one full evaluation, as after an epoch.
+    batch is caught now; each distinct label once). Validation data gets one full
+    evaluation, as after an epoch.
     """
     _check_rows(X, "X")
+    labels = _distinct(y)
     was_training = model.training
     model.eval()
     try:
         with no_grad():
             first = model(X[0])
-            _loss_value(loss, [first] * len(y), y)
+            _loss_value(loss, [first] * len(labels), labels)
     except (ValueError, TypeError, IndexError, KeyError) as error:
         raise type(error)(f"fit: the training data does not fit the loss: {error}") from error
     finally:

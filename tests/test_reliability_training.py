@@ -264,3 +264,18 @@ def test_an_interrupt_just_after_the_step_count_goes_up_undoes_the_whole_step() 
             optimizer.step()
     assert optimizer.steps == 1
     assert (model.state_dict(), list(optimizer._m), list(optimizer._v)) == before
+
+
+def test_a_bad_label_is_found_before_training_among_many_good_copies() -> None:
+    """The check before the first step looks at each distinct label, whatever its type."""
+    from nn import fit
+
+    model = MLP(2, [3], seed=0)
+    before = [p.data for p in model.parameters()]
+    X = [[0.1, 0.2]] * 40
+    for bad in (3, True):
+        y = [0, 1, 2] * 13 + [bad]
+        with pytest.raises((ValueError, TypeError, IndexError)):
+            fit(model, X, y, losses.cross_entropy, optim.SGD(model.parameters()), epochs=1,
+                progress=False)  # fmt: skip
+        assert [p.data for p in model.parameters()] == before
