@@ -8,6 +8,7 @@ blank checks nothing.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,9 @@ def test_every_blank_is_skipped_in_ci_and_followed_by_a_solution_and_a_check(pat
 
 def _run(source: str, namespace: dict[str, Any]) -> None:
     exec(compile(source, "<cell>", "exec"), namespace)
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:  # a notebook shows each figure once; here they would pile up
+        pyplot.close("all")
 
 
 @pytest.mark.parametrize("path", WITH_EXERCISES, ids=lambda path: path.stem)
