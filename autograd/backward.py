@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 from autograd.ops import identity  # first: the table imports value and op in their order
 
 # isort: split
-from autograd.op import RULE_FAILURES, DomainError, describe_node, rule_failed
+from autograd.op import RULE_FAILURES, DomainError, describe_node, local_gradients, rule_failed
 from autograd.value import Value, check_number, leaf
 
 _INF = math.inf
@@ -114,14 +114,6 @@ def _failure_at(node: Value | None, error: Exception) -> Exception:
     return rule_failed(node._rule.name, node._parents, node.data, error)
 
 
-def _local_gradients(node: Value, g: float) -> Sequence[Any]:
-    """The float gradients `node`'s rule sends to its parents for incoming gradient `g`."""
-    op = node._rule
-    assert op is not None
-    inputs = [parent.data for parent in node._parents]
-    return op.backward(g, node.data, *inputs) if op.uses_output else op.backward(g, *inputs)
-
-
 def _raise_overflow(
     order: list[Value], root: Value, earlier: list[tuple[Value, float]]
 ) -> NoReturn:
@@ -139,12 +131,12 @@ def _raise_overflow(
         if op is None or g == 0.0:
             continue
         if op.hand_written:  # its step adds into the parents itself
-            _local_gradients(node, g)
+            local_gradients(node, g)
             for i, parent in enumerate(node._parents):
                 if not math.isfinite(parent.grad):
                     raise _overflow(node, i, g, parent.grad)
             continue
-        for i, (parent, grad) in enumerate(zip(node._parents, _local_gradients(node, g))):
+        for i, (parent, grad) in enumerate(zip(node._parents, local_gradients(node, g))):
             if not math.isfinite(grad):
                 raise _overflow(node, i, g, grad)
             total = parent.grad + grad
@@ -197,7 +189,7 @@ def apply_rule_once(node: Value) -> None:
     parents = node._parents
     g = node.grad
     try:
-        grads = _local_gradients(node, g)
+        grads = local_gradients(node, g)
     except RULE_FAILURES as error:
         raise _failure_at(node, error) from error
     if rule.hand_written:
@@ -290,7 +282,7 @@ def _walk(
 def _diagnose(node: Value, g: float) -> None:
     """Raise the overflow error if `node`'s rule on floats gives a non-finite gradient."""
     try:
-        local = _local_gradients(node, g)
+        local = local_gradients(node, g)
     except RULE_FAILURES:
         return
     for i, grad in enumerate(local):

@@ -111,16 +111,18 @@ class HandWrittenRule(Op):
         self.step = apply_rule
 
 
+def local_gradients(node: Value, g: float) -> Sequence[Any]:
+    """The float gradients `node`'s rule sends to its parents for incoming gradient `g`."""
+    op = node._rule
+    assert op is not None
+    inputs = [parent.data for parent in node._parents]
+    return op.backward(g, node.data, *inputs) if op.uses_output else op.backward(g, *inputs)
+
+
 def apply_rule(node: Value) -> None:
     """Add `node.grad * d(node)/d(parent)` to each parent's `.grad`, by calling the rule of
     `node`'s op on floats: the step of `backward()` for any op (see `Op.step`)."""
-    op = node._rule
-    assert op is not None
-    parents = node._parents
-    inputs = [parent.data for parent in parents]
-    g = node.grad
-    grads = op.backward(g, node.data, *inputs) if op.uses_output else op.backward(g, *inputs)
-    for parent, grad in zip(parents, grads):
+    for parent, grad in zip(node._parents, local_gradients(node, node.grad)):
         parent.grad += grad
 
 

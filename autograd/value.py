@@ -195,6 +195,9 @@ class Value:
 
     # -- arithmetic: every operator is a row of the rule table ---------------------------
 
+    # These methods are the typed, documented form. Once the table is built, `autograd.ops`
+    # puts its apply functions in their place (`Value.__mul__ is ops.mul`): one call a node.
+
     def __add__(self, other: Operand) -> Value:
         return ops.add(self, other)
 
