@@ -25,11 +25,11 @@ from collections.abc import Callable
 from autograd import mode
 from autograd.codegen import template
 from autograd.mode import is_grad_enabled
-from autograd.op import Op
+from autograd.op import Op, apply_rule
 from autograd.value import Value, as_value
 
 SOURCES: dict[str, str] = {}
-"""The source of every generated step, by op name: what `backward()` runs for that op."""
+"""The source of each table op's generated step, by op name: what `backward()` runs for it."""
 
 APPLY_SOURCES: dict[str, str] = {}
 """The source of every generated apply function (`a * b` for Values), by op name."""
@@ -81,6 +81,19 @@ def install(op: Op) -> None:
         op.apply = apply
 
 
+def install_on_first_use(op: Op) -> None:
+    """Give `op` a step written out from its rule when `backward()` first reaches one of its
+    nodes. For the ops made per constant (`x ** c` for each c): writing a step runs the rule
+    on symbols, and the rule of `x ** c` makes the op `x ** (c - 1)`, so writing eagerly would
+    make and write a chain of ops for every new constant."""
+
+    def first_step(node: Value) -> None:
+        op.step = _written_step(op, record=False) or apply_rule
+        op.step(node)
+
+    op.step = first_step
+
+
 def _written_apply(op: Op) -> Callable[..., Value] | None:
     if op.arity != 2:
         return None
@@ -111,7 +124,7 @@ def _written_apply(op: Op) -> Callable[..., Value] | None:
     return apply
 
 
-def _written_step(op: Op) -> Callable[[Value], None] | None:
+def _written_step(op: Op, record: bool = True) -> Callable[[Value], None] | None:
     if op.arity not in (1, 2):
         return None
     made = template(op, op.arity)
@@ -127,7 +140,8 @@ def _written_step(op: Op) -> Callable[[Value], None] | None:
     source = "\n".join(lines) + "\n"
     namespace: dict[str, object] = {}
     exec(compile(source, f"<backward step of {op.name!r}>", "exec"), namespace)
-    SOURCES[op.name] = source
+    if record:
+        SOURCES[op.name] = source
     step: Callable[[Value], None] = namespace[name]  # type: ignore[assignment]
     return step
 

@@ -250,7 +250,7 @@ def _power_by(exponent: float) -> Op:
 
     formula = f"d(x**{exponent:g})/dx = {exponent:g}·x**{exponent - 1.0:g}"
     op = Op(f"**{exponent:g}", forward, rule, smooth=smooth, formula=formula)
-    fastpath.install(op)
+    fastpath.install_on_first_use(op)
     return op
 
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from autograd import OPS, Value, fastpath, no_grad
 from autograd.op import Op, apply_rule
-from autograd.ops import power
+from autograd.ops import _power_by, power
 
 finite = st.floats(min_value=-50.0, max_value=50.0, allow_nan=False)
 
@@ -60,11 +60,12 @@ def test_a_reused_input_gets_both_shares() -> None:
 
 def test_a_square_uses_its_written_step_and_a_root_the_rule() -> None:
     x = Value(4.0)
-    assert power(x, 2.0)._rule.step is not apply_rule  # type: ignore[union-attr]
-    assert power(x, 0.5)._rule.step is apply_rule  # type: ignore[union-attr]
     y = power(x, 2.0) + power(x, 0.5)
-    y.backward()
+    y.backward()  # each step is decided when backward first meets the op
     assert x.grad == 8.0 + 0.25
+    square, root = _power_by(2.0).step, _power_by(0.5).step
+    assert square is not apply_rule and square.__name__ != "first_step"
+    assert root is apply_rule
 
 
 def test_the_operators_pickle_by_name() -> None:
@@ -112,3 +113,31 @@ def test_reflected_operators_keep_the_number_on_the_left() -> None:
         assert node.data == expected
         assert [p.data for p in node.parents] == [3.0, 2.0]
     assert "    data = x.data * y.data\n" in fastpath.APPLY_SOURCES["*"]
+
+
+@given(
+    exponent=st.sampled_from([2.0, 3.0, 0.5, -1.0, 1.7, 0.0]),
+    x=st.floats(min_value=0.2, max_value=20.0),
+    g=finite,
+)
+def test_a_power_s_step_written_on_first_use_adds_what_its_rule_adds(
+    exponent: float, x: float, g: float
+) -> None:
+    op = _power_by(exponent)
+    by_rule, by_step = _node(op, [x], g), _node(op, [x], g)
+    apply_rule(by_rule)
+    op.step(by_step)
+    assert op.step.__name__ != "first_step"  # decided once, kept for the next node
+    assert repr(by_step.parents[0].grad) == repr(by_rule.parents[0].grad)
+
+
+def test_a_new_exponent_makes_one_op_and_writes_no_code_until_backward() -> None:
+    """Writing a step runs the rule of x ** c, which makes x ** (c - 1): done eagerly, each
+    new constant made a chain of ops (gradgradcheck of x ** y took half a second)."""
+    made_before = _power_by.cache_info().currsize
+    y = Value(2.0) ** 1.2345
+    assert _power_by.cache_info().currsize == made_before + 1
+    assert _power_by(1.2345).step.__name__ == "first_step"
+    y.backward()
+    assert y.parents[0].grad == 1.2345 * 2.0**0.2345
+    assert "**1.2345" not in fastpath.SOURCES  # the table's ops only: it cannot grow without end

@@ -151,9 +151,14 @@ INTERRUPTED_FIT = textwrap.dedent(
                 _train_batch(model, losses.mse, optimizer, Xb, yb)
         return model.state_dict()
 
-    class Started(Callback):
+    class Started(Callback):  # says so once the first optimizer step is done
         def on_train_begin(self, run):
-            print("started", flush=True)
+            self.said = False
+
+        def on_batch_end(self, run):
+            if not self.said:
+                self.said = True
+                print("started", flush=True)
 
     for _ in range(int(sys.argv[1])):
         model = MLP(2, [6, 1], seed=1)
@@ -196,7 +201,7 @@ def test_ctrl_c_during_fit_returns_the_history_and_never_tears_a_step() -> None:
         _, errors = child.communicate(timeout=60)
     assert child.returncode == 0, errors
     assert all(r[0] == "done" and r[2:] == ["True", "True"] for r in results), results
-    assert sum(int(r[1]) > 0 for r in results) >= runs // 2  # most runs trained a while
+    assert all(int(r[1]) >= 1 for r in results), results  # no step done is lost
     lines = errors.strip().splitlines()
     assert len(lines) == runs and all(
         line.startswith("fit: interrupted in epoch ") and "history.interrupted is True" in line
