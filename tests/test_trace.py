@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import random
 from typing import Any
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from autograd import DomainError, Value, dot, sample, sum_values, trace
 from autograd.testing.strategies import Expression, Network, expressions, mlps
+from autograd.trace import _collector_paused
 from nn import MLP, Dropout, Sequential, losses
 from nn.module import Layer
 
@@ -322,3 +324,21 @@ def test_rows_give_backwards_numbers_bitwise_on_a_batch() -> None:
         assert value == out.data
         assert ours == [p.grad for p in model.parameters()]
         assert grads == [[v.grad for v in x] for x in leaves]
+
+
+def test_compiling_leaves_the_cycle_collector_as_it_found_it() -> None:
+    """The collector is paused while a graph compiles (it spent half the compile time walking
+    the graph), and is back as it was afterwards, also when compiling fails."""
+    try:
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            program = trace(lambda x: x * x + 1.0, 3.0)
+            assert gc.isenabled() is enabled
+            assert program(2.0) == (5.0, 4.0)
+        gc.enable()
+        with pytest.raises(ZeroDivisionError), _collector_paused():
+            assert not gc.isenabled()
+            _ = 1 / 0
+        assert gc.isenabled()
+    finally:
+        gc.enable()
