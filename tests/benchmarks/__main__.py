@@ -257,7 +257,8 @@ Notes
 - micrograd: micrograd 0.1.0 from PyPI as published (garbage collector on). micrograd
   no-gc: the bench disables the collector around each timed step and collects between
   steps, untimed, so its reference cycles cost nothing: the engines alone. glassgrad runs
-  with the collector on, as a user runs it; the library never touches the collector.
+  with the collector on, as a user runs it; the library pauses it only while `trace`
+  compiles a program (rows 6 and 7).
 - Both engines start every model from the same weights and run the same user code: row 1
   is micrograd's demo loss, mean(relu(1 - y * score)) + 1e-4 * sum(p * p), with `sum`,
   `relu` and `*`; SGD lr 0.5. Row 4 trains on the first {digits} digits for both engines
