@@ -308,6 +308,20 @@ def compiled_forward(model: Module) -> Program:
     return Program(forward, argnums=(), rows=True)  # rows: compiling is part of training
 
 
+RETRACE_CHECK_AFTER = 4
+"""`fit(compile=True)` looks at how often it traced after this many batches (see below)."""
+
+
+def _retraces_too_often(program: Program, batches_run: int) -> bool:
+    """True when the program traced again at more than half of its first batches.
+
+    A graph that depends on the data's values (max pooling, `max` over scores: comparisons,
+    which `trace` turns into guards) comes out different for nearly every batch, and each
+    new trace costs more than interpreting the batch would.
+    """
+    return batches_run == RETRACE_CHECK_AFTER and program.traces > batches_run // 2
+
+
 def _as_leaves(output: Any) -> Any:
     if isinstance(output, list):
         return [Value(o) for o in output]
@@ -350,7 +364,9 @@ def fit(
     plain function `f(epoch, history)` in the list runs after each epoch. `progress` adds a
     tqdm bar. `compile=True` traces the model's forward pass once per batch shape
     (`autograd.trace`) and runs the generated code for each batch: the same History,
-    several times faster for a fixed architecture (see `compiled_forward`).
+    several times faster for a fixed architecture (see `compiled_forward`); a model whose
+    graph changes with the data (max pooling) is noticed after a few batches and trained
+    interpreted from there on, with a message.
     """
     n = len(X)
     if n != len(y):
@@ -381,6 +397,7 @@ def fit(
         watchers.insert(0, ProgressBar())
     rng = seed if isinstance(seed, random.Random) else random.Random(seed)
     program = compiled_forward(model) if compile else None
+    compiled_batches = 0
 
     history = History(train={name: [] for name in ("loss", *metric_functions)})
     if val_data is not None:
@@ -406,6 +423,18 @@ def fit(
                 batch_loss, predictions = _train_batch(
                     model, loss, optimizer, X_batch, y_batch, program
                 )
+                if program is not None:
+                    compiled_batches += 1
+                    if _retraces_too_often(program, compiled_batches):
+                        print(
+                            f"fit: compile=True traced the model again at {program.traces} of "
+                            f"its first {compiled_batches} batches (its comparisons, such as "
+                            "max pooling's, come out differently for new data), so the rest "
+                            "of training runs interpreted: the same numbers, without the "
+                            "tracing",
+                            file=sys.stderr,
+                        )
+                        program = None
                 total += batch_loss * len(X_batch)
                 if metric_functions:
                     outputs.extend(_as_output(p) for p in predictions)

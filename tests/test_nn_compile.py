@@ -8,9 +8,24 @@ from typing import Any
 
 import pytest
 
-from nn import MLP, Dropout, Layer, Sequential, data, fit, losses, optim
+import nn.training
+from nn import (
+    MLP,
+    Conv2d,
+    Dropout,
+    Flatten,
+    Layer,
+    Linear,
+    MaxPool2d,
+    Sequential,
+    Unflatten,
+    data,
+    fit,
+    losses,
+    optim,
+)
 from nn.callbacks import Callback, TrainingRun
-from nn.training import _train_batch, compiled_forward
+from nn.training import RETRACE_CHECK_AFTER, _train_batch, compiled_forward
 
 TOLERANCE = 1e-10
 
@@ -164,3 +179,59 @@ def test_compile_must_be_a_bool() -> None:
     model = moons_model()
     with pytest.raises(TypeError, match="compile"):
         fit(model, X, y, losses.mse, optim.SGD(model.parameters(), lr=0.1), 1, compile="yes")  # type: ignore[arg-type]
+
+
+def test_a_graph_that_changes_with_the_data_is_trained_interpreted_after_a_few_batches(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Max pooling compares values, so each new batch fails the program's guards and is
+    traced again (a CNN epoch took 49 s against 3.7 s interpreted): fit notices and goes on
+    interpreted, with the same History."""
+
+    def pooled_model() -> Sequential:
+        return Sequential(
+            Unflatten((1, 4, 4)),
+            Conv2d(1, 2, 3, padding=1, seed=1),
+            MaxPool2d(2),
+            Flatten(),
+            Linear(8, 3, seed=2),
+        )
+
+    rng = random.Random(0)
+    X = [[rng.uniform(-1.0, 1.0) for _ in range(16)] for _ in range(24)]
+    y = [rng.randrange(3) for _ in X]
+    programs = []
+
+    def kept(model: Any) -> Any:
+        programs.append(compiled_forward(model))
+        return programs[-1]
+
+    monkeypatch.setattr(nn.training, "compiled_forward", kept)
+    histories = []
+    for compile in (False, True):
+        model = pooled_model()
+        optimizer = optim.Adam(model.parameters(), lr=0.01)
+        histories.append(
+            fit(
+                model,
+                X,
+                y,
+                losses.cross_entropy,
+                optimizer,
+                2,
+                2,
+                progress=False,
+                seed=0,
+                compile=compile,
+            )
+        )
+    assert_same(*histories)
+    (program,) = programs
+    assert RETRACE_CHECK_AFTER // 2 < program.traces <= RETRACE_CHECK_AFTER  # then no more
+    message = capsys.readouterr().err
+    assert message.count("so the rest of training runs interpreted") == 1, message
+
+
+def test_a_fixed_graph_stays_compiled(capsys: pytest.CaptureFixture[str]) -> None:
+    train(moons_model, lambda p: optim.SGD(p, lr=0.1), compile=True)
+    assert "interpreted" not in capsys.readouterr().err
