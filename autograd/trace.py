@@ -59,8 +59,8 @@ def _collector_paused() -> Iterator[None]:
     """Pause Python's cycle collector while a graph is compiled. The compiler makes tens of
     thousands of small containers; every few hundred of them start a collection, and the
     older generations' collections walk every object alive, the whole graph among them (on
-    the digits that was half the compile time, and its variance). Nothing here makes a cycle,
-    so nothing waits for the collector; it is left as it was found."""
+    the digits, a third of the compile time after a batch of training). The compiler makes no
+    cycle, so nothing waits for the collector; it is left as it was found."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
