@@ -502,13 +502,18 @@ def generate(graph: Graph) -> Generated:
     row_grads: dict[tuple[Value, ...], str] = {}
     vector_grads: dict[tuple[Value, ...], str] = {}
 
-    def accumulate(target: Value, expression: str) -> None:
+    maybe_zero: set[str] = set()  # gradients set once, by a kink's conditional expression
+
+    def accumulate(target: Value, expression: str, indent: str = "    ") -> None:
         found = grad_of.get(target)
         if found is None:
             found = grad_of[target] = names.new(f"grad_{ref(target)}")
-            emit(f"    {found} = {expression}")
+            emit(f"{indent}{found} = {expression}")
+            if " if " in expression:
+                maybe_zero.add(found)
         else:
-            emit(f"    {found} += {expression}")
+            emit(f"{indent}{found} += {expression}")
+            maybe_zero.discard(found)
 
     for k, v in enumerate(graph.outputs):
         if v in needs:
@@ -565,8 +570,19 @@ def generate(graph: Graph) -> Generated:
         inputs = [ref(p) for p in parents]
         made = template(op, len(parents))
         if made.gradients is not None:
+            indent = "    "
+            if g in maybe_zero and len(targets) >= _SKIPPED_BLOCK:
+                # A relu that is off sends back exactly 0, and backward() then skips the
+                # node: so does this block (each gradient it adds into starts at 0.0).
+                for i in targets:
+                    if parents[i] not in grad_of:
+                        grad_of[parents[i]] = names.new(f"grad_{ref(parents[i])}")
+                        emit(f"    {grad_of[parents[i]]} = 0.0")
+                emit(f"    if {g}:")
+                indent = "        "
             for i in targets:
-                accumulate(parents[i], made.gradients[i].format(*inputs, g=g, out=ref(v)))
+                expression = made.gradients[i].format(*inputs, g=g, out=ref(v))
+                accumulate(parents[i], expression, indent)
             continue
         function = function_name(op.backward, _identifier(op.name) + "_rule")
         zeros = f"({', '.join(['0.0'] * len(parents))},)"
@@ -618,6 +634,10 @@ class _Rows:
     shared: set[tuple[Value, ...]] = field(default_factory=set)
     """Rows whose weights are also used outside their neuron's dot."""
 
+
+_SKIPPED_BLOCK = 8
+"""A node with at least this many gradient lines gets them under `if g:` when g comes from a
+kink (relu, abs) and may be exactly 0; shorter blocks are not worth the extra line."""
 
 MAX_LINES = 100_000
 """Past about this many lines, straight-line code compiles slowly: weights go in lists."""

@@ -342,3 +342,32 @@ def test_compiling_leaves_the_cycle_collector_as_it_found_it() -> None:
         assert gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_relu_that_is_off_skips_its_neuron_s_gradient_lines_as_backward_does() -> None:
+    """Where a relu is off its neuron's weighted sum gets a gradient of exactly 0, and
+    backward() skips that node: the program puts the neuron's lines under `if grad_...:`, and
+    its numbers stay the interpreter's, bit for bit, with units on and off."""
+    model = MLP(3, [9, 9, 1], seed=4)
+    params = model.parameters()
+    program = trace(lambda x: model(x), [0.1, -0.2, 0.3], rows=False)
+    assert "    if grad_layers_1_neurons_0_sum:\n        grad_layers_1_neurons_0_w_0 += " in (
+        program.source
+    )
+    rng = random.Random(7)
+    off_seen = 0
+    for _ in range(20):
+        point = [rng.uniform(-2.0, 2.0) for _ in range(3)]
+        model.zero_grad()
+        value, grads = program(point)
+        ours = [p.grad for p in params]
+        model.zero_grad()
+        xs = [Value(x) for x in point]
+        expected = model(xs)
+        hidden = model.layers[1](model.layers[0]([Value(x) for x in point]))  # after relu
+        off_seen += sum(h.data <= 0.0 for h in hidden)
+        expected.backward()
+        assert value == expected.data
+        assert list(map(repr, ours)) == list(map(repr, (p.grad for p in params)))
+        assert list(map(repr, grads)) == list(map(repr, (x.grad for x in xs)))
+    assert off_seen > 0  # some units were off, so some blocks were skipped
