@@ -41,7 +41,9 @@ the like, so that `2 * x` is one call too (its node still has the parents (2, x)
 # A binary op whose forward is plain float arithmetic computes it in place instead of
 # calling the table's forward; any case out of the ordinary (plain numbers on both sides, a
 # result that is not finite) goes to the op's general apply, which gives the same answer or
-# raises the same error.
+# raises the same error. The node is built as `autograd.value.node` builds it, written out
+# (as in `op._make_apply`'s one- and two-input closures) to save a call per operation: a
+# change to what a node holds goes into all of them.
 _BINARY_APPLY = """\
 def {name}({parameters}):
     if not isinstance(x, Value):
