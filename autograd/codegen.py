@@ -502,18 +502,26 @@ def generate(graph: Graph) -> Generated:
     row_grads: dict[tuple[Value, ...], str] = {}
     vector_grads: dict[tuple[Value, ...], str] = {}
 
-    maybe_zero: set[str] = set()  # gradients set once, by a kink's conditional expression
+    # Gradients that may be exactly 0 at run time: set by a kink's conditional expression (a
+    # relu that is off), or only from gradients that may be 0 (every rule is linear in g, so
+    # 0 in gives 0 out). A hinge that is satisfied zeroes its whole example this way.
+    maybe_zero: set[str] = set()
 
-    def accumulate(target: Value, expression: str, indent: str = "    ") -> None:
+    def accumulate(
+        target: Value, expression: str, indent: str = "    ", source: str | None = None
+    ) -> None:
+        """grad(target) += expression, which is `source`'s share of it (linear in it)."""
+        zero_when_source_is = " if " in expression or source in maybe_zero
         found = grad_of.get(target)
         if found is None:
             found = grad_of[target] = names.new(f"grad_{ref(target)}")
             emit(f"{indent}{found} = {expression}")
-            if " if " in expression:
+            if zero_when_source_is:
                 maybe_zero.add(found)
         else:
             emit(f"{indent}{found} += {expression}")
-            maybe_zero.discard(found)
+            if not zero_when_source_is:
+                maybe_zero.discard(found)
 
     for k, v in enumerate(graph.outputs):
         if v in needs:
@@ -563,26 +571,27 @@ def generate(graph: Graph) -> Generated:
                 else:
                     for i, x in enumerate(xs):
                         if x in needs:
-                            accumulate(x, f"{g} * {row_name[dot_row]}[{i}]")
+                            accumulate(x, f"{g} * {row_name[dot_row]}[{i}]", source=g)
             if len(parents) % 2 and parents[-1] in needs:
-                accumulate(parents[-1], g)
+                accumulate(parents[-1], g, source=g)
             continue
         inputs = [ref(p) for p in parents]
         made = template(op, len(parents))
         if made.gradients is not None:
             indent = "    "
             if g in maybe_zero and len(targets) >= _SKIPPED_BLOCK:
-                # A relu that is off sends back exactly 0, and backward() then skips the
-                # node: so does this block (each gradient it adds into starts at 0.0).
+                # backward() skips a node whose gradient is exactly 0: so does this block
+                # (each gradient it adds into starts at 0.0, as the interpreter's do).
                 for i in targets:
                     if parents[i] not in grad_of:
                         grad_of[parents[i]] = names.new(f"grad_{ref(parents[i])}")
                         emit(f"    {grad_of[parents[i]]} = 0.0")
+                        maybe_zero.add(grad_of[parents[i]])
                 emit(f"    if {g}:")
                 indent = "        "
             for i in targets:
                 expression = made.gradients[i].format(*inputs, g=g, out=ref(v))
-                accumulate(parents[i], expression, indent)
+                accumulate(parents[i], expression, indent, source=g)
             continue
         function = function_name(op.backward, _identifier(op.name) + "_rule")
         zeros = f"({', '.join(['0.0'] * len(parents))},)"
@@ -591,7 +600,7 @@ def generate(graph: Graph) -> Generated:
         # backward() skips a node whose gradient is 0: so does this call.
         emit(f"    {local} = {function}({g}, {out}{', '.join(inputs)}) if {g} else {zeros}")
         for i in targets:
-            accumulate(parents[i], f"{local}[{i}]")
+            accumulate(parents[i], f"{local}[{i}]", source=g)
 
     results = [grad_of.get(v, "0.0") for v in graph.wanted]
     param_grads = [
@@ -636,8 +645,9 @@ class _Rows:
 
 
 _SKIPPED_BLOCK = 8
-"""A node with at least this many gradient lines gets them under `if g:` when g comes from a
-kink (relu, abs) and may be exactly 0; shorter blocks are not worth the extra line."""
+"""A node with at least this many gradient lines gets them under `if g:` when g may be exactly 0
+(it comes from a kink, relu or abs, or only through gradients that do); shorter blocks are not
+worth the extra line."""
 
 MAX_LINES = 100_000
 """Past about this many lines, straight-line code compiles slowly: weights go in lists."""

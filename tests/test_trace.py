@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import math
 import random
+import re
 from typing import Any
 
 import pytest
@@ -371,3 +372,44 @@ def test_a_relu_that_is_off_skips_its_neuron_s_gradient_lines_as_backward_does()
         assert list(map(repr, ours)) == list(map(repr, (p.grad for p in params)))
         assert list(map(repr, grads)) == list(map(repr, (x.grad for x in xs)))
     assert off_seen > 0  # some units were off, so some blocks were skipped
+
+
+def test_a_satisfied_hinge_skips_its_whole_example_as_backward_does() -> None:
+    """With micrograd's hinge loss, relu(1 - y * score), an example whose margin is met sends
+    exactly 0 back, and backward() skips every node of it. The 0 travels through the linear
+    steps to the output neuron, so the program tests it there too (`if grad_..._sum_k:`), and
+    the numbers stay backward()'s bit for bit with margins met and not."""
+    model = MLP(2, [9, 9, 1], seed=3)
+    params = model.parameters()
+    labels = [1.0, -1.0, 1.0, -1.0, 1.0, -1.0]
+
+    def hinge(points: list[list[Any]]) -> Any:
+        scores = [model(point) for point in points]
+        losses = [(1 + -y * score).relu() for y, score in zip(labels, scores)]
+        return sum(losses) * (1.0 / len(losses))
+
+    rng = random.Random(11)
+
+    def batch() -> list[list[float]]:
+        return [[rng.uniform(-2.0, 2.0), rng.uniform(-2.0, 2.0)] for _ in labels]
+
+    program = trace(hinge, batch(), argnums=(), rows=False)
+    tested = re.findall(r"\n    if grad_layers_2_neurons_0_sum(?:_\d+)?:\n", program.source)
+    assert len(tested) == len(labels)  # every example's output neuron
+    met = unmet = 0
+    for _ in range(30):
+        for p in params:  # a larger output layer, so that some margins are met
+            p.data *= 1.2 if p.label.startswith("layers.2") else 1.0
+        points = batch()
+        model.zero_grad()
+        value, _ = program(points)
+        ours = [p.grad for p in params]
+        model.zero_grad()
+        expected = hinge([[Value(x) for x in point] for point in points])
+        expected.backward()
+        margins = [y * model(point).data for y, point in zip(labels, points)]
+        met += sum(m >= 1.0 for m in margins)
+        unmet += sum(m < 1.0 for m in margins)
+        assert value == expected.data
+        assert list(map(repr, ours)) == list(map(repr, (p.grad for p in params)))
+    assert met > 0 and unmet > 0  # both kinds of example were seen
