@@ -132,6 +132,9 @@ def sample(draw: Callable[[], float], label: str = "") -> Value:
 # -- arguments and outputs as flat lists --------------------------------------------------
 
 
+_ONLY_FLOATS = frozenset({float})
+
+
 def _flatten_arguments(args: Sequence[Any], what: str) -> tuple[list[float], Any]:
     """The numbers in `args` (nested lists/tuples of numbers) and a hashable shape."""
     flat: list[float] = []
@@ -141,6 +144,11 @@ def _flatten_arguments(args: Sequence[Any], what: str) -> tuple[list[float], Any
             flat.append(x)
             return 0
         if isinstance(x, (list, tuple)):
+            # A row of finite floats, the usual batch, in one go (a sum of finite floats is
+            # finite unless it overflows; anything else takes the walk below, which says why).
+            if set(map(type, x)) <= _ONLY_FLOATS and -_INF < sum(x) < _INF:
+                flat.extend(x)
+                return (type(x) is tuple, (0,) * len(x))
             return (
                 type(x) is tuple,
                 tuple(walk(item, f"{where}[{i}]") for i, item in enumerate(x)),

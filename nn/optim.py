@@ -169,9 +169,12 @@ class SGD(Optimizer):
         updatable = self._updatable()
         params = self.params
         if momentum == 0.0:
-            new = [p.data for p in params]
-            for i, p in updatable:
-                new[i] = p.data - lr * (p.grad + decay * p.data if decay else p.grad)
+            if not decay and len(updatable) == len(params):  # plain SGD, nothing frozen
+                new = [p.data - lr * p.grad for p in params]
+            else:
+                new = [p.data for p in params]
+                for i, p in updatable:
+                    new[i] = p.data - lr * (p.grad + decay * p.data if decay else p.grad)
             self._commit(new, {})
             return
         first = self._buffers is None

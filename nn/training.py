@@ -192,6 +192,9 @@ def _loss_value(loss: Loss, predictions: list[Any], targets: Sequence[Any]) -> f
     return result.data
 
 
+_ONLY_FLOATS = frozenset({float})
+
+
 def _check_rows(X: Sequence[Any], name: str) -> None:
     """When the first row is a flat list of numbers, every row must be one of that length."""
     first = X[0]
@@ -204,6 +207,9 @@ def _check_rows(X: Sequence[Any], name: str) -> None:
         if not isinstance(row, (list, tuple)) or len(row) != width:
             size = len(row) if isinstance(row, (list, tuple)) else type(row).__name__
             raise ValueError(f"fit: {name}[{i}] has {size} numbers, {name}[0] has {width}")
+        # A row of floats with a finite sum is finite throughout: no look at each number.
+        if set(map(type, row)) <= _ONLY_FLOATS and -math.inf < sum(row) < math.inf:
+            continue
         for x in row:
             if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
                 raise ValueError(f"fit: {name}[{i}] holds {x!r}, not a finite number")

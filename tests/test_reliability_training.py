@@ -18,7 +18,7 @@ import pytest
 from autograd import DomainError, Value
 from nn import MLP, losses, optim
 from nn.callbacks import Callback, TrainingRun
-from nn.training import History, fit
+from nn.training import History, _check_rows, fit
 
 # -- 10. optimizer steps that would make a parameter non-finite -----------------------------
 
@@ -104,6 +104,15 @@ def _data() -> tuple[list[list[float]], list[int]]:
     return X, [int(a > b) for a, b in X]
 
 
+def test_rows_whose_sum_overflows_are_still_finite_data() -> None:
+    """Rows are checked a row at a time by their sum; a sum past a float is no error."""
+    X, _ = _data()
+    X[3] = [1.5e308, 1.5e308]
+    _check_rows(X, "X")
+    with pytest.raises(ValueError, match=r"X\[4\] holds nan"):
+        _check_rows([*X[:4], [math.nan, -math.nan], *X[5:]], "X")
+
+
 @pytest.mark.parametrize(
     ("change", "pattern"),
     [
@@ -112,6 +121,8 @@ def _data() -> tuple[list[list[float]], list[int]]:
         (lambda X, y, v: (X, y, ([*v[0][:-1], [0.5]], v[1])), r"val_data|X_val\[3\]"),
         (lambda X, y, v: (X, y, (v[0], v[1][:-1])), r"val_data has 4 examples but 3"),
         (lambda X, y, v: ([*X[:-1], [0.1, math.nan]], y, v), r"X\[11\] holds nan"),
+        (lambda X, y, v: ([*X[:-1], [math.inf, -math.inf]], y, v), r"X\[11\] holds inf"),
+        (lambda X, y, v: ([*X[:5], [0.1, True], *X[6:]], y, v), r"X\[5\] holds True"),
         (lambda X, y, v: ([*X[:-1], [0.1]], y, v), r"X\[11\] has 1 numbers"),
     ],
 )

@@ -279,6 +279,17 @@ def test_bad_input() -> None:
         program(Value(1.0))
     with pytest.raises(ValueError, match="finite"):
         program(math.inf)
+    rows = trace(lambda xs: xs[0][1] * xs[1][0], [[1.0, 2.0], (3.0, 4.0)])
+    assert rows([[1.0, 2.0], (3.0, 4.0)]) == (6.0, [[0.0, 3.0], (2.0, 0.0)])
+    halved = trace(lambda xs: xs[0] * 0.5, [1.0, 1.0])
+    assert halved([1.5e308, 1.5e308]) == (7.5e307, [0.5, 0.0])  # the row's sum overflows
+    for bad, message in (
+        ([[1.0, math.nan], (3.0, 4.0)], r"argument 0\[0\]\[1\].*finite"),
+        ([[1.0, 2.0], (3.0, Value(4.0))], r"argument 0\[1\]\[1\] is a Value"),
+        ([[1.0, 2.0], (3.0, "4")], r"argument 0\[1\]\[1\].*int or a float"),
+    ):
+        with pytest.raises((TypeError, ValueError), match=message):
+            rows(bad)
     with pytest.raises(TypeError, match="int or a float"):
         program("1")
     with pytest.raises(TypeError, match="hand"):
