@@ -15,6 +15,7 @@ import itertools
 import keyword
 import operator
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -255,16 +256,30 @@ def template(op: Op, n_inputs: int) -> Template:
     return made
 
 
+_SUM_ADDS_IN_ORDER = sys.version_info < (3, 12)
+"""Before Python 3.12 `sum()` of floats adds them one at a time from 0.0, so the line
+`0.0 + a + b + ...` gives the same number, and runs a quarter faster than `sum((a, b, ...))`
+(the forward pass of the moons step: 1.76 against 2.30 ms). From 3.12 `sum()` compensates
+its rounding, and only a call of `sum` gives its result."""
+
+
+def _sum_of(terms: list[str]) -> str:
+    """The code for `sum(terms)` that gives the very number the table's `dot` and `sum` do."""
+    if _SUM_ADDS_IN_ORDER:
+        return " + ".join(["0.0", *terms])
+    return f"sum(({', '.join(terms)},))"
+
+
 def _forward_template(op: Op, inputs: list[_Symbol]) -> str | None:
     if op is OPS["dot"]:  # the table's forward, sum(map(mul, w, x)) (+ bias), spelled out
         n = len(inputs) // 2
         if n == 0:
             return "0 + {0}"
-        products = ", ".join(f"{{{i}}} * {{{n + i}}}" for i in range(n))
+        products = [f"{{{i}}} * {{{n + i}}}" for i in range(n)]
         tail = f" + {{{2 * n}}}" if len(inputs) % 2 else ""
-        return f"sum(({products},)){tail}"
+        return _sum_of(products) + tail
     if op is OPS["sum"]:
-        return f"sum(({', '.join(f'{{{i}}}' for i in range(len(inputs)))},))"
+        return _sum_of([f"{{{i}}}" for i in range(len(inputs))])
     if op.arity is None:  # a user's variadic op: its forward may use sum(), called as is
         return None
     try:

@@ -424,3 +424,29 @@ def test_a_satisfied_hinge_skips_its_whole_example_as_backward_does() -> None:
         assert value == expected.data
         assert list(map(repr, ours)) == list(map(repr, (p.grad for p in params)))
     assert met > 0 and unmet > 0  # both kinds of example were seen
+
+
+@pytest.mark.parametrize(
+    "terms",
+    [
+        [(1e16, 1.0), (1.0, 1.0), (-1e16, 1.0), (0.5, 1.0)],  # order of the additions shows
+        [(-0.0, 1.0), (0.0, -1.0), (-0.0, 3.0)],  # negative zeros: sum() starts from 0
+        [(0.1, 0.2), (0.3, 0.7), (1e-300, 1e-10), (-0.06, 1.0)],
+    ],
+)
+def test_a_weighted_sum_is_the_interpreter_s_number_to_the_bit(
+    terms: list[tuple[float, float]],
+) -> None:
+    weights = [Value(w, label=f"w{i}") for i, (w, _) in enumerate(terms)]
+    for bias in (-0.0, 0.25):
+        b = Value(bias, label="b")
+        row = [*weights, b]
+        program = trace(lambda xs, row=row: dot(row, [*xs, 1.0]), [x for _, x in terms])
+        value, grads = program([x for _, x in terms])
+        xs = [Value(x) for _, x in terms]
+        expected = dot(row, [*xs, 1.0])
+        expected.backward()
+        assert repr(value) == repr(expected.data)
+        # == for the gradients: a first gradient of -0.0 stays -0.0 in the program, where
+        # backward() adds it to a .grad of 0.0 and gets 0.0 (equal numbers).
+        assert grads == [x.grad for x in xs]
