@@ -366,6 +366,8 @@ def test_a_relu_that_is_off_skips_its_neuron_s_gradient_lines_as_backward_does()
     assert "    if grad_layers_1_neurons_0_sum:\n        grad_layers_1_neurons_0_w_0 += " in (
         program.source
     )
+    # a first-layer neuron too: three weights and a bias are enough lines to test g first
+    assert "    if grad_layers_0_neurons_0_sum:\n" in program.source
     rng = random.Random(7)
     off_seen = 0
     for _ in range(20):
