@@ -166,15 +166,15 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         lr, momentum, decay = self.lr, self.momentum, self.weight_decay
-        updatable = self._updatable()
         params = self.params
+        if momentum == 0.0 and not decay and not _FROZEN:  # plain SGD, nothing frozen
+            self._commit([p.data - lr * p.grad for p in params], {})
+            return
+        updatable = self._updatable()
         if momentum == 0.0:
-            if not decay and len(updatable) == len(params):  # plain SGD, nothing frozen
-                new = [p.data - lr * p.grad for p in params]
-            else:
-                new = [p.data for p in params]
-                for i, p in updatable:
-                    new[i] = p.data - lr * (p.grad + decay * p.data if decay else p.grad)
+            new = [p.data for p in params]
+            for i, p in updatable:
+                new[i] = p.data - lr * (p.grad + decay * p.data if decay else p.grad)
             self._commit(new, {})
             return
         first = self._buffers is None

@@ -411,8 +411,8 @@ def test_a_satisfied_hinge_skips_its_whole_example_as_backward_does() -> None:
     assert len(tested) == len(labels)  # every example's output neuron
     met = unmet = 0
     for _ in range(30):
-        for p in params:  # a larger output layer, so that some margins are met
-            p.data *= 1.2 if p.label.startswith("layers.2") else 1.0
+        for p in model.layers[2].parameters():  # a larger output, so some margins are met
+            p.data *= 1.2
         points = batch()
         model.zero_grad()
         value, _ = program(points)
@@ -439,6 +439,7 @@ def test_a_satisfied_hinge_skips_its_whole_example_as_backward_does() -> None:
 def test_a_weighted_sum_is_the_interpreter_s_number_to_the_bit(
     terms: list[tuple[float, float]],
 ) -> None:
+    """The program's line of `+`s adds the products in the table's order, from 0.0."""
     weights = [Value(w, label=f"w{i}") for i, (w, _) in enumerate(terms)]
     for bias in (-0.0, 0.25):
         b = Value(bias, label="b")
