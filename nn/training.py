@@ -12,7 +12,9 @@ import functools
 import math
 import numbers
 import random
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -340,6 +342,38 @@ def _grads_of(prediction: Any) -> Any:
     return prediction.grad
 
 
+class _CtrlCAtBatchEnd:
+    """While `fit` trains, the first Ctrl-C asks it to stop at the end of the current batch.
+
+    Python raises KeyboardInterrupt wherever the program happens to be; some places (the
+    first instruction of a `with` block's exit, say) no code can guard, so an interrupt
+    there could leave `no_grad()` switched on. Stopping at a batch boundary leaves every
+    step whole and every block closed. A second Ctrl-C interrupts at once, as usual (each
+    optimizer step still undoes itself if interrupted). Only the main thread gets signals,
+    and a handler someone else installed is left alone: there Ctrl-C works as before.
+    """
+
+    def __init__(self) -> None:
+        self.pressed = False
+        self._installed = False
+
+    def install(self) -> None:
+        if (
+            threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        ):
+            signal.signal(signal.SIGINT, self._press)
+            self._installed = True
+
+    def _press(self, signum: int, frame: Any) -> None:
+        self.pressed = True
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def uninstall(self) -> None:
+        if self._installed:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def fit(
     model: Module,
     X: Sequence[Sequence[float]],
@@ -412,7 +446,9 @@ def fit(
     steps_before = optimizer.steps
     was_training = model.training
     model.train()
+    ctrl_c = _CtrlCAtBatchEnd()
     try:
+        ctrl_c.install()
         for watcher in watchers:
             watcher.on_train_begin(run)
         for epoch in range(epochs):
@@ -448,6 +484,8 @@ def fit(
                 run.batch, run.batch_loss, run.batch_size = index, batch_loss, len(X_batch)
                 for watcher in watchers:
                     watcher.on_batch_end(run)
+                if ctrl_c.pressed:
+                    raise KeyboardInterrupt  # the Ctrl-C pressed during this batch
             history.train["loss"].append(total / n)
             for name, f in metric_functions.items():
                 history.train[name].append(float(f(outputs, targets)))
@@ -457,13 +495,17 @@ def fit(
                     history.val[name].append(score)
             for watcher in watchers:
                 watcher.on_epoch_end(run)
+            if ctrl_c.pressed:
+                raise KeyboardInterrupt  # pressed during validation or a callback
             if run.stop_requested:
                 break
     except KeyboardInterrupt:
-        # Each optimizer step is all or nothing, so the model holds the last whole step.
+        # After a first Ctrl-C the last batch is whole; after a second one, each optimizer
+        # step is all or nothing. Either way the model holds the last whole step.
         history.interrupted = True
         history._keep_whole_epochs()
     finally:
+        ctrl_c.uninstall()
         model.train(was_training)
         for watcher in watchers:
             watcher.on_train_end(run)

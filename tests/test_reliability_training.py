@@ -295,3 +295,102 @@ def test_a_bad_label_is_found_before_training_among_many_good_copies() -> None:
             fit(model, X, y, losses.cross_entropy, optim.SGD(model.parameters()), epochs=1,
                 progress=False)  # fmt: skip
         assert [p.data for p in model.parameters()] == before
+
+
+def _replayed(steps: int, X: list[list[float]], y: list[int]) -> dict[str, Any]:
+    """The parameters after `steps` whole SGD steps of batch 4, in order, as `fit` takes them."""
+    from nn.data import batches
+    from nn.training import _train_batch
+
+    model = MLP(2, [4, 3], seed=0)
+    optimizer = optim.SGD(model, lr=0.1)
+    while optimizer.steps < steps:
+        for Xb, yb in batches(X, y, 4, shuffle=False):
+            if optimizer.steps < steps:
+                _train_batch(model, losses.cross_entropy, optimizer, Xb, yb)
+    return model.state_dict()
+
+
+def test_a_first_ctrl_c_during_a_batch_stops_fit_at_that_batch_end() -> None:
+    """The signal itself, raised in the loss of the 5th batch: that step is still taken."""
+    X, y = _data()
+    model = MLP(2, [4, 3], seed=0)
+    optimizer = optim.SGD(model, lr=0.1)
+    presses = 0
+
+    def loss_pressing_ctrl_c(predictions: Any, targets: Any) -> Value:
+        nonlocal presses
+        if optimizer.steps == 4 and not presses:
+            presses += 1
+            signal.raise_signal(signal.SIGINT)  # handled here, in the middle of the batch
+        return losses.cross_entropy(predictions, targets)
+
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    history = fit(model, X, y, loss_pressing_ctrl_c, optimizer, 5, 4, val_data=(X, y),
+                  metrics=(), progress=False, shuffle=False)  # fmt: skip
+    assert history.interrupted and optimizer.steps == 5 and presses == 1
+    assert history.epochs == 1 and len(history.val["loss"]) == 1
+    assert model.state_dict() == _replayed(5, X, y)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+
+
+def test_a_second_ctrl_c_interrupts_at_once_and_the_step_is_not_taken() -> None:
+    X, y = _data()
+    model = MLP(2, [4, 3], seed=0)
+    optimizer = optim.SGD(model, lr=0.1)
+
+    def loss_pressing_ctrl_c_twice(predictions: Any, targets: Any) -> Value:
+        if optimizer.steps == 4:
+            signal.raise_signal(signal.SIGINT)
+            signal.raise_signal(signal.SIGINT)  # KeyboardInterrupt here: no 5th step
+        return losses.cross_entropy(predictions, targets)
+
+    history = fit(model, X, y, loss_pressing_ctrl_c_twice, optimizer, 5, 4,
+                  metrics=(), progress=False, shuffle=False)  # fmt: skip
+    assert history.interrupted and optimizer.steps == 4 and history.epochs == 1
+    assert model.state_dict() == _replayed(4, X, y)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_ctrl_c_during_validation_stops_fit_after_that_epoch() -> None:
+    X, y = _data()
+    presses = 0
+
+    class PressDuringValidation(Callback):
+        def on_epoch_end(self, run: TrainingRun) -> None:
+            nonlocal presses
+            if run.epoch == 1:
+                presses += 1
+                signal.raise_signal(signal.SIGINT)
+
+    model = MLP(2, [4, 3], seed=0)
+    optimizer = optim.SGD(model, lr=0.1)
+    history = fit(model, X, y, losses.cross_entropy, optimizer, 5, 4, val_data=(X, y),
+                  progress=False, shuffle=False, callbacks=[PressDuringValidation()])  # fmt: skip
+    batches_per_epoch = math.ceil(len(X) / 4)
+    assert presses == 1 and history.interrupted and history.epochs == 2
+    assert optimizer.steps == 2 * batches_per_epoch
+    assert model.state_dict() == _replayed(2 * batches_per_epoch, X, y)
+
+
+def test_a_handler_someone_else_installed_is_left_alone() -> None:
+    X, y = _data()
+    seen: list[int] = []
+
+    def their_handler(signum: int, frame: Any) -> None:
+        seen.append(signum)
+
+    def loss_pressing_ctrl_c(predictions: Any, targets: Any) -> Value:
+        if not seen:
+            signal.raise_signal(signal.SIGINT)
+        return losses.cross_entropy(predictions, targets)
+
+    previous = signal.signal(signal.SIGINT, their_handler)
+    try:
+        model = MLP(2, [4, 3], seed=0)
+        optimizer = optim.SGD(model, lr=0.1)
+        history = fit(model, X, y, loss_pressing_ctrl_c, optimizer, 2, 4, progress=False)
+        assert seen == [signal.SIGINT] and not history.interrupted and history.epochs == 2
+        assert signal.getsignal(signal.SIGINT) is their_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
