@@ -62,8 +62,8 @@ def _collector_paused() -> Iterator[None]:
     the digits, a third of the compile time after a batch of training). The compiler makes no
     cycle, so nothing waits for the collector; it is left as it was found."""
     was_enabled = gc.isenabled()
-    gc.disable()
     try:
+        gc.disable()  # inside the try: a Ctrl-C just after it still turns the collector back on
         yield
     finally:
         if was_enabled:

@@ -156,15 +156,25 @@ class History:
             del values[whole:]
 
 
+def _put_back_mode(model: Module, training: bool) -> None:
+    """`model.train(training)`, done once more if Ctrl-C stops it half way through the layers,
+    so that no layer is left in the other mode (Dropout on at test time)."""
+    try:
+        model.train(training)
+    except BaseException:
+        model.train(training)
+        raise
+
+
 def predict(model: Module, X: Sequence[Sequence[float]]) -> list[Output]:
     """The model's outputs on `X` as floats, in eval mode and without recording a graph."""
     was_training = model.training
-    model.eval()
     try:
+        model.eval()  # inside the try: Ctrl-C half way through still puts every layer back
         with no_grad():
             return [_as_output(model(x)) for x in X]
     finally:
-        model.train(was_training)
+        _put_back_mode(model, was_training)
 
 
 def _evaluate(
@@ -175,13 +185,13 @@ def _evaluate(
     metrics: dict[str, Metric],
 ) -> dict[str, float]:
     was_training = model.training
-    model.eval()
     try:
+        model.eval()  # inside the try: Ctrl-C half way through still puts every layer back
         with no_grad():
             predictions = [model(x) for x in X]
             scores = {"loss": _loss_value(loss, predictions, y)}
     finally:
-        model.train(was_training)
+        _put_back_mode(model, was_training)
     outputs = [_as_output(p) for p in predictions]
     scores.update((name, float(metric(outputs, y))) for name, metric in metrics.items())
     return scores
@@ -246,15 +256,15 @@ def _check_data(
     _check_rows(X, "X")
     labels = _distinct(y)
     was_training = model.training
-    model.eval()
     try:
+        model.eval()  # inside the try: Ctrl-C half way through still puts every layer back
         with no_grad():
             first = model(X[0])
             _loss_value(loss, [first] * len(labels), labels)
     except (ValueError, TypeError, IndexError, KeyError) as error:
         raise type(error)(f"fit: the training data does not fit the loss: {error}") from error
     finally:
-        model.train(was_training)
+        _put_back_mode(model, was_training)
     if val_data is None:
         return
     X_val, y_val = val_data
@@ -445,10 +455,10 @@ def fit(
     run = TrainingRun(model=model, optimizer=optimizer, history=history, epochs=epochs)
     steps_before = optimizer.steps
     was_training = model.training
-    model.train()
     ctrl_c = _CtrlCAtBatchEnd()
     try:
         ctrl_c.install()
+        model.train()
         for watcher in watchers:
             watcher.on_train_begin(run)
         for epoch in range(epochs):
@@ -506,7 +516,7 @@ def fit(
         history._keep_whole_epochs()
     finally:
         ctrl_c.uninstall()
-        model.train(was_training)
+        _put_back_mode(model, was_training)
         for watcher in watchers:
             watcher.on_train_end(run)
     if history.interrupted:

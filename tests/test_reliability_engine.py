@@ -4,12 +4,9 @@ block opens or closes cannot leave gradients off."""
 
 from __future__ import annotations
 
-import dis
 import math
-import sys
 from collections.abc import Callable
 from fractions import Fraction
-from types import CodeType, FrameType
 from typing import Any
 
 import pytest
@@ -28,6 +25,7 @@ from autograd import (
     no_grad,
     topological_order,
 )
+from tests.interrupting import interrupted_at_check_point
 
 # -- 1. overflowing gradients raise, naming the op, the node's value and the gradient --------
 
@@ -233,40 +231,6 @@ def test_the_too_large_message_names_the_number_briefly() -> None:
 # -- 5. Ctrl-C while a no_grad() block opens or closes ----------------------------------------
 
 
-def _interrupted_at_check_point(n: int, codes: set[CodeType], action: Callable[[], Any]) -> bool:
-    """Run `action`, raising KeyboardInterrupt at the n-th point inside `codes` where Python
-    looks for signals once a function has begun: a backward jump, just after a call. True if
-    the interrupt was raised (there were at least n such points)."""
-    seen = 0
-    after_call: set[int] = set()
-
-    def at_each_instruction(frame: FrameType, event: str, arg: Any) -> Any:
-        nonlocal seen
-        if event == "opcode":
-            name = dis.opname[frame.f_code.co_code[frame.f_lasti]]
-            if name.startswith("JUMP_BACKWARD") or id(frame) in after_call:
-                seen += 1
-                if seen == n:
-                    raise KeyboardInterrupt
-            (after_call.add if name.startswith("CALL") else after_call.discard)(id(frame))
-        return at_each_instruction
-
-    def on_call(frame: FrameType, event: str, arg: Any) -> Any:
-        if frame.f_code in codes:
-            frame.f_trace_opcodes = True
-            return at_each_instruction
-        return None
-
-    sys.settrace(on_call)
-    try:
-        action()
-    except KeyboardInterrupt:
-        return True
-    finally:
-        sys.settrace(None)
-    return False
-
-
 @pytest.mark.parametrize("inside", ["enabled", "no_grad"])
 def test_ctrl_c_entering_or_leaving_no_grad_puts_back_what_it_found(inside: str) -> None:
     """At every point where a signal can land after a function has begun. (The trace sees a
@@ -283,7 +247,7 @@ def test_ctrl_c_entering_or_leaving_no_grad_puts_back_what_it_found(inside: str)
         outer.__enter__()
     try:
         points = 0
-        while _interrupted_at_check_point(points + 1, codes, block):
+        while interrupted_at_check_point(points + 1, codes, block):
             points += 1
             assert is_grad_enabled() is (inside == "enabled"), points
             assert len(mode.open_blocks) == (inside == "no_grad"), points

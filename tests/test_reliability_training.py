@@ -394,3 +394,27 @@ def test_a_handler_someone_else_installed_is_left_alone() -> None:
         assert signal.getsignal(signal.SIGINT) is their_handler
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_ctrl_c_anywhere_in_predict_leaves_every_layer_in_its_mode(training: bool) -> None:
+    """At every point a signal can land in `predict` and in the mode switches it makes."""
+    from autograd import is_grad_enabled, mode, no_grad
+    from nn import Dropout, Linear, Sequential, predict
+    from nn.module import Module
+    from nn.training import _put_back_mode
+    from tests.interrupting import interrupted_at_check_point
+
+    model = Sequential(Linear(2, 4, seed=0), Dropout(0.5), Linear(4, 3, seed=1), Dropout(0.5))
+    model.train(training)
+    codes = {
+        f.__code__
+        for f in (predict, _put_back_mode, Module.train, Module.eval, Module.named_modules)
+    } | {no_grad.__enter__.__code__, no_grad.__exit__.__code__}
+    X, _ = _data()
+    points = 0
+    while interrupted_at_check_point(points + 1, codes, lambda: predict(model, X[:2])):
+        points += 1
+        assert [m.training for _, m in model.named_modules()] == [training] * 5, points
+        assert is_grad_enabled() and not mode.open_blocks, points
+    assert points >= 20  # the walk went through the switches there and back

@@ -453,3 +453,15 @@ def test_a_weighted_sum_is_the_interpreter_s_number_to_the_bit(
         # == for the gradients: a first gradient of -0.0 stays -0.0 in the program, where
         # backward() adds it to a .grad of 0.0 and gets 0.0 (equal numbers).
         assert grads == [x.grad for x in xs]
+
+
+def test_ctrl_c_while_compiling_leaves_the_cycle_collector_on() -> None:
+    """At every point a signal can land in the pause of the collector around compiling."""
+    from tests.interrupting import interrupted_at_check_point
+
+    codes = {_collector_paused.__wrapped__.__code__}  # type: ignore[attr-defined]
+    points = 0
+    while interrupted_at_check_point(points + 1, codes, lambda: trace(lambda x: x * x, 2.0)):
+        points += 1
+        assert gc.isenabled(), points
+    assert points >= 3
