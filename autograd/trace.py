@@ -138,21 +138,29 @@ _ONLY_FLOATS = frozenset({float})
 def _flatten_arguments(args: Sequence[Any], what: str) -> tuple[list[float], Any]:
     """The numbers in `args` (nested lists/tuples of numbers) and a hashable shape."""
     flat: list[float] = []
+    extend = flat.extend
 
-    def walk(x: Any, where: str) -> Any:
+    def walk(x: Any, path: tuple[int, ...]) -> Any:
         if type(x) is float and -_INF < x < _INF:
             flat.append(x)
             return 0
         if isinstance(x, (list, tuple)):
-            # A row of finite floats, the usual batch, in one go (a sum of finite floats is
-            # finite unless it overflows; anything else takes the walk below, which says why).
-            if set(map(type, x)) <= _ONLY_FLOATS and -_INF < sum(x) < _INF:
-                flat.extend(x)
+            if _finite_floats(x):  # a row of finite floats, the usual example, in one go
+                extend(x)
                 return (type(x) is tuple, (0,) * len(x))
-            return (
-                type(x) is tuple,
-                tuple(walk(item, f"{where}[{i}]") for i, item in enumerate(x)),
-            )
+            batch = _uniform_rows(x)
+            if batch is not None:  # rows of finite floats, all alike: the usual batch
+                extend(itertools.chain.from_iterable(x))
+                return (type(x) is tuple, batch)
+            shapes = []
+            for i, item in enumerate(x):
+                if type(item) in _SEQUENCES and _finite_floats(item):  # a batch's rows
+                    extend(item)
+                    shapes.append((type(item) is tuple, (0,) * len(item)))
+                else:
+                    shapes.append(walk(item, (*path, i)))
+            return (type(x) is tuple, tuple(shapes))
+        where = f"argument {path[0]}" + "".join(f"[{i}]" for i in path[1:])
         if isinstance(x, Value):
             raise TypeError(
                 f"{what}: {where} is a Value; pass plain numbers (the Values f uses without "
@@ -161,8 +169,32 @@ def _flatten_arguments(args: Sequence[Any], what: str) -> tuple[list[float], Any
         flat.append(check_number(x, f"{what}: {where}"))
         return 0
 
-    shape = tuple(walk(x, f"argument {i}") for i, x in enumerate(args))
+    shape = tuple(walk(x, (i,)) for i, x in enumerate(args))
     return flat, shape
+
+
+_SEQUENCES = frozenset({list, tuple})
+
+
+def _uniform_rows(x: Sequence[Any]) -> tuple[Any, ...] | None:
+    """The shapes of `x`'s items if they are rows of finite floats, all of one type and one
+    length (checked in C loops, as `_finite_floats` checks a row), else None."""
+    kinds = set(map(type, x))
+    if len(kinds) != 1 or not kinds <= _SEQUENCES:
+        return None
+    lengths = set(map(len, x))
+    if len(lengths) != 1:
+        return None
+    items = itertools.chain.from_iterable
+    if not set(map(type, items(x))) <= _ONLY_FLOATS or not -_INF < sum(items(x)) < _INF:
+        return None
+    return ((kinds.pop() is tuple, (0,) * lengths.pop()),) * len(x)
+
+
+def _finite_floats(x: Sequence[Any]) -> bool:
+    """True if every item of `x` is a finite float. A sum of finite floats is finite unless
+    it overflows; anything else takes the walk in `_flatten_arguments`, which says why."""
+    return set(map(type, x)) <= _ONLY_FLOATS and -_INF < sum(x) < _INF
 
 
 def _rebuild(shape: Any, items: Sequence[Any], start: int = 0) -> tuple[Any, int]:
@@ -375,6 +407,8 @@ class Program:
     def _shaped(self, shape: Any, grads: Sequence[float], wanted_only: bool = False) -> Any:
         """Gradients in the shape of the arguments: one item per wanted argument."""
         wanted = self._wanted(shape)
+        if not wanted and not isinstance(self.argnums, int):
+            return ()  # argnums=(): only the parameters' gradients, no sizes to count
         sizes = [_size(s) for s in shape]
         starts = list(itertools.accumulate([0, *sizes]))
         parts = []

@@ -296,6 +296,51 @@ def test_bad_input() -> None:
         trace(lambda x: Value(x.data, (x,), "mine"), 1.0)
 
 
+def _flattened_by_hand(args: Any) -> tuple[list[float], Any]:
+    """What `_flatten_arguments` must give, walked one number at a time."""
+    flat: list[float] = []
+
+    def walk(x: Any) -> Any:
+        if isinstance(x, (list, tuple)):
+            return (type(x) is tuple, tuple(walk(item) for item in x))
+        flat.append(float(x))
+        return 0
+
+    return flat, tuple(walk(x) for x in args)
+
+
+_numbers = st.one_of(st.floats(-1e308, 1e308), st.integers(-5, 5))
+_rows = st.one_of(st.lists(_numbers, max_size=3), st.tuples(_numbers, _numbers))
+
+
+@given(st.lists(st.one_of(_rows, _numbers, st.lists(_rows, max_size=3)), max_size=5), st.booleans())
+def test_batches_flatten_as_one_number_at_a_time(batch: list[Any], uniform: bool) -> None:
+    """The fast paths (a row, a batch of alike rows) give the plain walk's numbers and shape:
+    whatever mixes rows, tuples, ragged lengths, ints and sums past a float."""
+    from autograd.trace import _flatten_arguments
+
+    if uniform:
+        batch = [[1.5e308, float(i)] for i in range(len(batch))] + [[-1.0, 2.0]]
+    flat, shape = _flatten_arguments([batch, 2.0], "trace")
+    assert (flat, shape) == _flattened_by_hand([batch, 2.0])
+    assert all(type(x) is float for x in flat)  # ints become floats, as in the interpreter
+
+
+def test_a_bad_number_deep_in_a_batch_is_named_where_it_is() -> None:
+    program = trace(lambda xs: xs[0][0] * 2.0, [[1.0, 2.0]] * 4)
+    for row, column, bad, message in (
+        (3, 1, math.nan, "finite"),
+        (2, 0, "1", "int or a float"),
+        (1, 1, Value(1.0), "is a Value"),
+    ):
+        rows: list[list[Any]] = [[1.0, 2.0] for _ in range(4)]
+        rows[row][column] = bad
+        with pytest.raises(
+            (TypeError, ValueError), match=rf"argument 0\[{row}\]\[{column}\].*{message}"
+        ):
+            program(rows)
+
+
 def test_hand_written_nodes_are_refused_clearly() -> None:
     def f(x: Value) -> Value:
         out = Value(x.data * 2, (x,), "twice")
