@@ -436,6 +436,8 @@ def demo(out: Path, *, seed: int = 0, epochs: int = 40, compile: bool = False) -
         seed=seed,
         compile=compile,
     )
+    if history.interrupted:
+        raise KeyboardInterrupt  # stop here: no drawings of a half-trained model
     train_accuracy = history.train["accuracy"][-1]
     val_accuracy = history.val["accuracy"][-1]
     print(f"train accuracy {train_accuracy:.3f}, validation accuracy {val_accuracy:.3f}")

@@ -91,6 +91,8 @@ def _train_point(
         progress=False,
         seed=seed,
     )
+    if history.interrupted:
+        raise KeyboardInterrupt  # Ctrl-C stops the whole sweep, not one grid point
     return SweepResult(dict(params), history, model)
 
 

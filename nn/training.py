@@ -556,6 +556,8 @@ def _fold_score(
         progress=progress,
         seed=seed,
     )
+    if history.interrupted:
+        raise KeyboardInterrupt  # Ctrl-C stops the whole cross-validation, not one fold
     name = metric if isinstance(metric, str) else getattr(metric, "__name__", "metric0")
     return history.val[name][-1]
 

@@ -100,3 +100,35 @@ def test_bad_grids_and_n_jobs_are_clear_errors() -> None:
         _cross_validate(n_jobs=0)
     with pytest.raises(ValueError, match="X has 30 examples but y has 2"):
         nn.sweep(MAKE_MODEL, {"lr": [0.1]}, X, Y[:2], loss=losses.mse, epochs=1)
+
+
+class _PressCtrlCOnce:
+    """A loss that presses Ctrl-C (the real signal) in its `at`-th call, then is BCE."""
+
+    def __init__(self, at: int) -> None:
+        self.calls, self.at = 0, at
+
+    def __call__(self, predictions: Any, targets: Any) -> Any:
+        import signal
+
+        self.calls += 1
+        if self.calls == self.at:
+            signal.raise_signal(signal.SIGINT)
+        return losses.binary_cross_entropy_with_logits(predictions, targets)
+
+
+def test_ctrl_c_in_one_fold_stops_the_whole_cross_validation() -> None:
+    """No score from a half-trained fold, and no fold after it."""
+    loss = _PressCtrlCOnce(at=13)  # in the second fold: each fold calls the loss 10 times
+    with pytest.raises(KeyboardInterrupt):
+        cross_validate(functools.partial(MLP, 2, [3, 1], seed=1), X, Y, k=3, loss=loss,
+                       make_optimizer=functools.partial(optim.SGD, lr=0.1), epochs=2,
+                       batch_size=8, seed=0)  # fmt: skip
+    assert 13 <= loss.calls <= 20  # the second fold stopped; the third never began
+
+
+def test_ctrl_c_in_one_grid_point_stops_the_whole_sweep() -> None:
+    loss = _PressCtrlCOnce(at=25)  # in the second of four grid points, 20 calls each
+    with pytest.raises(KeyboardInterrupt):
+        nn.sweep(MAKE_MODEL, GRID, X, Y, loss=loss, epochs=3, val_data=VAL)
+    assert 25 <= loss.calls <= 40

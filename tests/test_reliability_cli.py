@@ -50,6 +50,32 @@ def test_demo_out_is_checked_before_training(
     assert "Traceback" not in err
 
 
+def test_ctrl_c_during_the_demo_stops_it_without_writing_anything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """fit returns the History of the whole epochs; the demo then stops, exit 130."""
+    import signal
+
+    from nn.callbacks import Callback, TrainingRun
+
+    real_fit = nn.fit
+
+    class PressCtrlC(Callback):
+        def on_batch_end(self, run: TrainingRun) -> None:
+            if run.epoch == 1 and run.batch == 2:
+                signal.raise_signal(signal.SIGINT)
+
+    def fit(*args: object, **kwargs: object) -> object:
+        return real_fit(*args, **kwargs, callbacks=[PressCtrlC()])  # type: ignore[arg-type]
+
+    monkeypatch.setattr(nn, "fit", fit)
+    out = tmp_path / "demo"
+    status, stdout, err = run(["demo", "--out", str(out), "--epochs", "3"], capsys)
+    assert status == 130 and err.rstrip().endswith("glassgrad demo: interrupted")
+    assert "fit: interrupted in epoch 2 of 3" in err and "train accuracy" not in stdout
+    assert not out.exists() or not any(out.iterdir())
+
+
 # -- 15. names normalized as Python normalizes them ---------------------------------------
 
 
