@@ -543,15 +543,20 @@ def generate(graph: Graph) -> Generated:
             accumulate(v, f"_seeds[{k}]")
 
     def accumulate_list(
-        store: dict[tuple[Value, ...], str], key: tuple[Value, ...], wish: str, factors: str, g: str
+        store: dict[tuple[Value, ...], str],
+        key: tuple[Value, ...],
+        wish: str,
+        factors: str,
+        g: str,
+        indent: str = "    ",
     ) -> None:
         """`key`'s list of gradients += g * each of `factors`, elementwise, in C."""
         found = store.get(key)
         if found is None:
             found = store[key] = names.new(wish)
-            emit(f"    {found} = list(map(_mul, {factors}, _repeat({g})))")
+            emit(f"{indent}{found} = list(map(_mul, {factors}, _repeat({g})))")
         else:
-            emit(f"    {found} = list(map(_add, {found}, map(_mul, {factors}, _repeat({g}))))")
+            emit(f"{indent}{found} = list(map(_add, {found}, map(_mul, {factors}, _repeat({g}))))")
 
     for row in rows.weights:
         if row in rows.shared:
@@ -577,18 +582,39 @@ def generate(graph: Graph) -> Generated:
         if dot_row is not None:
             half = len(dot_row)
             xs = parents[half : 2 * half]
-            accumulate_list(row_grads, dot_row, f"grad_{row_name[dot_row]}", vector_name[xs], g)
+            # (store, key, name wished for, factors): gradients that travel as lists
+            lists = [(row_grads, dot_row, f"grad_{row_name[dot_row]}", vector_name[xs])]
+            singles: list[tuple[Value, str]] = []  # (target, its share)
             if any(x in needs for x in xs):
                 if xs in rows.vectors:
-                    accumulate_list(
-                        vector_grads, xs, f"grad_{vector_name[xs]}", row_name[dot_row], g
-                    )
+                    lists.append((vector_grads, xs, f"grad_{vector_name[xs]}", row_name[dot_row]))
                 else:
-                    for i, x in enumerate(xs):
-                        if x in needs:
-                            accumulate(x, f"{g} * {row_name[dot_row]}[{i}]", source=g)
+                    singles += [
+                        (x, f"{g} * {row_name[dot_row]}[{i}]")
+                        for i, x in enumerate(xs)
+                        if x in needs
+                    ]
             if len(parents) % 2 and parents[-1] in needs:
-                accumulate(parents[-1], g, source=g)
+                singles.append((parents[-1], g))
+            indent = "    "
+            if g in maybe_zero:
+                # backward() skips a node whose gradient is exactly 0 (a neuron whose relu is
+                # off): so do these lines, each gradient starting at 0.0 as the interpreter's
+                for store, key, wish, _ in lists:
+                    if key not in store:
+                        store[key] = names.new(wish)
+                        emit(f"    {store[key]} = [0.0] * {half}")
+                for target, _ in singles:
+                    if target not in grad_of:
+                        grad_of[target] = names.new(f"grad_{ref(target)}")
+                        emit(f"    {grad_of[target]} = 0.0")
+                        maybe_zero.add(grad_of[target])
+                emit(f"    if {g}:")
+                indent = "        "
+            for store, key, wish, factors in lists:
+                accumulate_list(store, key, wish, factors, g, indent)
+            for target, share in singles:
+                accumulate(target, share, indent, source=g)
             continue
         inputs = [ref(p) for p in parents]
         made = template(op, len(parents))
@@ -683,14 +709,21 @@ def _rows(graph: Graph) -> _Rows:
     for v in graph.forward:
         for position, p in enumerate(v._parents):
             uses.setdefault(p, []).append((v, position))
+    # One tuple object per row and per input vector, so that telling two apart is `is`, not
+    # a comparison element by element (a digits batch has 10 uses of each of 2,410 weights).
+    interned: dict[tuple[Value, ...], tuple[Value, ...]] = {}
     candidates: dict[Value, tuple[Value, ...]] = {}
+    inputs_of: dict[Value, tuple[Value, ...]] = {}
     for v in graph.forward:
         if v._rule is not dot_op or len(v._parents) < 4:
             continue
         half = len(v._parents) // 2
-        weights = v._parents[:half]
+        weights = interned.setdefault(v._parents[:half], v._parents[:half])
         if len(set(weights)) == half and all(w in parameters for w in weights):
             candidates[v] = weights
+            inputs_of[v] = interned.setdefault(
+                v._parents[half : 2 * half], v._parents[half : 2 * half]
+            )
     rows = _Rows()
     accepted: dict[tuple[Value, ...], bool] = {}
     for v, weights in candidates.items():
@@ -699,7 +732,7 @@ def _rows(graph: Graph) -> _Rows:
             # Other uses of a weight (an L2 penalty's p * p) are fine: they add into
             # the row's list element by element, in backward()'s order.
             ok = accepted[weights] = all(
-                user._rule is not dot_op or (candidates.get(user) == weights and position == i)
+                user._rule is not dot_op or (candidates.get(user) is weights and position == i)
                 for i, w in enumerate(weights)
                 for user, position in uses[w]
             )
@@ -712,13 +745,13 @@ def _rows(graph: Graph) -> _Rows:
     rows.weights.sort(key=lambda row: natural_order(row[0].label))
     for v, weights in rows.of.items():
         half = len(weights)
-        xs = v._parents[half : 2 * half]
+        xs = inputs_of[v]
         if xs in rows.vectors or len(set(xs)) != half:
             continue
         if all(
             x._parents
             and all(
-                user in rows.of and user._parents[half : 2 * half] == xs and position == half + i
+                user in rows.of and inputs_of[user] is xs and position == half + i
                 for user, position in uses[x]
             )
             for i, x in enumerate(xs)

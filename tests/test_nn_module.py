@@ -5,8 +5,11 @@ from __future__ import annotations
 import math
 import random
 import statistics
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from autograd import Value, no_grad
 from nn import MLP, Dropout, Layer, Module, Neuron, Sequential
@@ -108,6 +111,62 @@ def test_shared_parameters_are_listed_once() -> None:
     neuron = Neuron(2)
     pair = Sequential(neuron, neuron)
     assert len(pair.parameters()) == 3
+
+
+class _Holder(Module):
+    """A module that holds whatever it is given, under the given attribute names."""
+
+    def __init__(self, members: dict[str, object]) -> None:
+        for name, member in members.items():
+            setattr(self, name, member)
+
+    def __call__(self, x: object) -> object:
+        return x
+
+
+# What a module's attribute may hold: a pool Value, a module made before, something else (an
+# int, a str: not walked), or lists and tuples of those nested to any depth.
+_members = st.recursive(
+    st.one_of(st.tuples(st.just("value"), st.integers(0, 5))),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.tuples(inner, inner)),
+    max_leaves=8,
+)
+_attributes = st.dictionaries(
+    st.sampled_from(["a", "b", "layers", "w", "_private"]),
+    st.one_of(_members, st.tuples(st.just("module"), st.integers(0, 3)), st.just(7)),
+    max_size=4,
+)
+
+
+def _build(spec: object, values: list[Value], modules: list[Module]) -> object:
+    if isinstance(spec, tuple) and len(spec) == 2 and spec[0] in ("value", "module"):
+        pool: list[Any] = values if spec[0] == "value" else modules
+        return pool[spec[1] % len(pool)] if pool else 7
+    if isinstance(spec, (list, tuple)):
+        built = [_build(inner, values, modules) for inner in spec]
+        return built if isinstance(spec, list) else tuple(built)
+    return spec
+
+
+@given(st.lists(_attributes, min_size=1, max_size=5))
+def test_parameters_and_train_walk_what_the_named_walk_walks(specs: list[dict[str, Any]]) -> None:
+    """`parameters()` and `train()` take a walk without names (faster): it must meet the
+    same parameters in the same order, and the same modules, as `named_parameters()` and
+    `named_modules()`, whatever is shared, nested, private or not a parameter at all."""
+    values = [Value(float(i)) for i in range(6)]
+    modules: list[Module] = []
+    for spec in specs:  # each module may hold the ones made before it: shared, nested
+        modules.append(_Holder({k: _build(v, values, modules) for k, v in spec.items()}))
+    root = modules[-1]
+    assert root.parameters() == [p for _, p in root.named_parameters()]
+    assert [id(p) for p in root.parameters()] == list(dict.fromkeys(map(id, root.parameters())))
+    reached = [m for _, m in root.named_modules()]
+    for module in modules:
+        object.__setattr__(module, "training", True)
+    root.eval()
+    assert [m for m in modules if not m.training] == [m for m in modules if m in reached]
+    root.train()
+    assert all(m.training for m in modules)
 
 
 # -- calling ---------------------------------------------------------------------------------

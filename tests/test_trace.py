@@ -401,16 +401,29 @@ def test_compiling_leaves_the_cycle_collector_as_it_found_it() -> None:
         gc.enable()
 
 
-def test_a_relu_that_is_off_skips_its_neuron_s_gradient_lines_as_backward_does() -> None:
+@pytest.mark.parametrize("rows", [False, True], ids=["lines", "rows"])
+def test_a_relu_that_is_off_skips_its_neuron_s_gradient_lines_as_backward_does(
+    rows: bool,
+) -> None:
     """Where a relu is off its neuron's weighted sum gets a gradient of exactly 0, and
-    backward() skips that node: the program puts the neuron's lines under `if grad_...:`, and
-    its numbers stay the interpreter's, bit for bit, with units on and off."""
+    backward() skips that node: the program puts the neuron's lines under `if grad_...:`
+    (one line per weight, or the row's list and the layer's input list), and its numbers
+    stay the interpreter's, bit for bit, with units on and off."""
     model = MLP(3, [9, 9, 1], seed=4)
     params = model.parameters()
-    program = trace(lambda x: model(x), [0.1, -0.2, 0.3], rows=False)
-    assert "    if grad_layers_1_neurons_0_sum:\n        grad_layers_1_neurons_0_w_0 += " in (
-        program.source
-    )
+    program = trace(lambda x: model(x), [0.1, -0.2, 0.3], rows=rows)
+    if rows:
+        assert (
+            "    grad_layers_1_neurons_0_w = [0.0] * 9\n"
+            "    grad_layers_1_inputs = [0.0] * 9\n"
+            "    grad_layers_1_neurons_0_b = 0.0\n"
+            "    if grad_layers_1_neurons_0_sum:\n"
+            "        grad_layers_1_neurons_0_w = list(map(_add, grad_layers_1_neurons_0_w, "
+        ) in program.source
+    else:
+        assert "    if grad_layers_1_neurons_0_sum:\n        grad_layers_1_neurons_0_w_0 += " in (
+            program.source
+        )
     # a first-layer neuron too: three weights and a bias are enough lines to test g first
     assert "    if grad_layers_0_neurons_0_sum:\n" in program.source
     rng = random.Random(7)
