@@ -16,7 +16,7 @@ from autograd.ops import identity  # first: the table imports value and op in th
 
 # isort: split
 from autograd.op import RULE_FAILURES, DomainError, describe_node, local_gradients, rule_failed
-from autograd.value import Value, check_number, leaf
+from autograd.value import MANY, Value, check_number, leaf
 
 _INF = math.inf
 
@@ -29,6 +29,7 @@ def topological_order(root: Value) -> list[Value]:
     # a None marker while its parents are expanded above it; popping the marker means all
     # of them are in `order`, so the node goes next. A leaf depends on nothing: it goes into
     # `order` as soon as it is met, without a trip through the stack.
+    # The inputs are read from `_first` and `_second` (see `Value`), in that order.
     stack: list[Value | None] = [root]
     push, pop, emit, visit = stack.append, stack.pop, order.append, visited.add
     while stack:
@@ -39,19 +40,34 @@ def topological_order(root: Value) -> list[Value]:
         if node in visited:
             continue
         visit(node)
-        parents = node._parents
-        if not parents:
+        first = node._first
+        if first is None:
             emit(node)  # only the root can be a leaf here
             continue
         push(node)
         push(None)
-        for parent in parents:
-            if parent not in visited:
-                if parent._parents:
-                    push(parent)
-                else:
-                    visit(parent)
-                    emit(parent)
+        second = node._second
+        if second is MANY:
+            for parent in first:
+                if parent not in visited:
+                    if parent._first is not None:
+                        push(parent)
+                    else:
+                        visit(parent)
+                        emit(parent)
+            continue
+        if first not in visited:
+            if first._first is not None:
+                push(first)
+            else:
+                visit(first)
+                emit(first)
+        if second is not None and second not in visited:
+            if second._first is not None:
+                push(second)
+            else:
+                visit(second)
+                emit(second)
     return order
 
 

@@ -6,7 +6,8 @@ on symbols (the same symbolic run `trace` uses, `autograd.codegen.template`) and
 as a function of one node. For `*` it reads:
 
     def step_mul(node):
-        a, b = node._parents
+        a = node._first
+        b = node._second
         g = node.grad
         a.grad += g * b.data
         b.grad += g * a.data
@@ -61,10 +62,11 @@ def {name}({parameters}):
     result.label = ""
     if not mode.open_blocks or is_grad_enabled():
         result._rule = op
-        result._parents = (x, y)
+        result._first = x
+        result._second = y
     else:
         result._rule = None
-        result._parents = ()
+        result._first = result._second = None
     return result
 """
 
@@ -135,8 +137,10 @@ def _written_step(op: Op, record: bool = True) -> Callable[[Value], None] | None
     parents = _PARENTS[: op.arity]
     data = [f"{parent}.data" for parent in parents]
     name = "step_" + _identifier(op.name)
-    unpack = "a, b" if op.arity == 2 else "(a,)"
-    lines = [f"def {name}(node):", f"    {unpack} = node._parents", "    g = node.grad"]
+    lines = [f"def {name}(node):", "    a = node._first"]
+    if op.arity == 2:
+        lines.append("    b = node._second")
+    lines.append("    g = node.grad")
     for parent, gradient in zip(parents, made.gradients):
         lines.append(f"    {parent}.grad += {gradient.format(*data, g='g', out='node.data')}")
     source = "\n".join(lines) + "\n"

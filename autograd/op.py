@@ -382,10 +382,11 @@ def _make_apply(op: Op) -> Callable[..., Value]:
             result.label = ""
             if not mode.open_blocks or grad_enabled():
                 result._rule = op
-                result._parents = (x,)
+                result._first = x
             else:
                 result._rule = None
-                result._parents = ()
+                result._first = None
+            result._second = None
             return result
 
     elif op.arity == 2:
@@ -409,10 +410,11 @@ def _make_apply(op: Op) -> Callable[..., Value]:
             result.label = ""
             if not mode.open_blocks or grad_enabled():
                 result._rule = op
-                result._parents = (x, y)
+                result._first = x
+                result._second = y
             else:
                 result._rule = None
-                result._parents = ()
+                result._first = result._second = None
             return result
 
     else:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import math
 
 import pytest
 
-from autograd import Value
+from autograd import Value, dot, no_grad
 
 
 def test_data_is_stored_as_float_and_grad_starts_as_float_zero() -> None:
@@ -42,6 +43,29 @@ def test_op_and_parents_are_read_only() -> None:
         c.op = "+"  # type: ignore[misc]
     with pytest.raises(AttributeError):
         c.parents = ()  # type: ignore[misc]
+
+
+def test_parents_come_back_in_order_for_every_number_of_inputs() -> None:
+    """A node holds one or two inputs without a tuple (see `Value`); `parents` and micrograd's
+    `_prev` must not be able to tell, whatever made the node."""
+    a, b, c = Value(1.0), Value(2.0), Value(3.0)
+    assert a.parents == () and a._prev == set()
+    assert a.exp().parents == (a,)
+    assert (a - b).parents == (a, b) and (b - a).parents == (b, a)
+    assert (a * a).parents == (a, a) and (a * a)._prev == {a}
+    assert (2.0 * a).parents[1] is a and (2.0 * a).parents[0].data == 2.0
+    assert dot([a, b], [c, a]).parents == (a, b, c, a)
+    assert Value(6.0, (a, b, c), "f").parents == (a, b, c)  # micrograd's form, three inputs
+    assert Value(1.0, (a,), "g").parents == (a,) and Value(3.0, [a, b], "+").parents == (a, b)
+    with no_grad():
+        assert (a * b).parents == () and (a * b).is_leaf and a.exp().parents == ()
+
+
+def test_a_node_of_two_inputs_is_one_object() -> None:
+    """No tuple per node: what the cycle collector walks and what memory holds per node."""
+    a, b = Value(1.0), Value(2.0)
+    for node in (a * b, a + 1.0, a.tanh(), Value(3.0, (a, b), "+")):
+        assert not any(isinstance(r, tuple) for r in gc.get_referents(node)), node
 
 
 def test_repr_shows_data_grad_op_and_label() -> None:
