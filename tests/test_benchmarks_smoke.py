@@ -139,3 +139,23 @@ def test_trace_workloads_compute_the_same_numbers() -> None:
     ):
         for step in prepare():
             step()
+
+
+def test_warmed_contenders_run_their_first_step_untimed_as_their_timed_steps_run() -> None:
+    """Row 6's warm-up: the first step runs `warm` times inside the preparation (outside the
+    timing), with the collector off for a contender timed with it off, and back on after."""
+    import gc
+
+    from tests.benchmarks import compiled as c
+    from tests.benchmarks.measure import Contender
+
+    calls: list[bool] = []
+
+    def prepare() -> list[Any]:
+        return [lambda: calls.append(gc.isenabled())] * 3
+
+    for gc_off in (False, True):
+        calls.clear()
+        steps = c.warmed(Contender(prepare, gc_off=gc_off), warm=4).prepare()
+        assert calls == [not gc_off] * 4 and len(steps) == 3
+        assert gc.isenabled()

@@ -277,7 +277,9 @@ Notes
 
 
 TRACE_NOTES = """
-- Row 6: ten SGD steps per round, reported per step; the program is traced before the
+- Row 6: ten SGD steps per round, reported per step, after 8 untimed steps for every
+  contender (a traced program's first calls run before CPython has specialized its
+  instructions: the steady step is what training pays); the program is traced before the
   timing (see row 7 for a case where tracing is timed). Hand-written floats: the same
   network and loss on lists of floats, the backward pass derived by hand.
 - Row 7: a fresh model per round, so tracing and compiling are inside the timing.
