@@ -319,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         rows += memory(progress)
     later = {"6", "7", "8", "9"} & args.only
     trace_table = compiled.targets(args.repeat, progress, later) if later else ""
+    sizes = compiled.code_sizes() if {"6", "7"} & args.only else []
     minutes = (time.perf_counter() - started) / 60
     print(f"glassgrad vs micrograd: {machine()}\n")
     if rows:
@@ -329,6 +330,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\ntrace and the interpreter against code written without a library:\n")
         print(trace_table)
         print(TRACE_NOTES)
+    for workload, lines, seconds in sizes:
+        print(
+            f"- Generated code, {workload}: {lines:,} lines, traced and compiled in {seconds:.2f} s"
+        )
     print(f"- The whole run took {minutes:.1f} minutes.")
     failed = [row.key for row in rows if row.result() == "FAIL"]
     if failed:
