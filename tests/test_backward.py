@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from autograd import Value, backward, no_grad, topological_order
+from autograd import Value, backward, dot, no_grad, topological_order
 
 
 def test_simple_expression_gradients() -> None:
@@ -65,6 +68,62 @@ def test_order_puts_parents_before_children() -> None:
     for node in order:
         for parent in node.parents:
             assert position[parent] < position[node]
+
+
+def _depth_first(root: Value) -> list[Value]:
+    """The order backward() promises, written as a recursion: a node's leaf inputs are listed
+    as soon as it is expanded, its other inputs are expanded last one first, then the node."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+
+    def expand(node: Value) -> None:
+        seen.add(node)
+        inner = []
+        for parent in node.parents:
+            if parent not in seen:
+                if parent.parents:
+                    inner.append(parent)
+                else:
+                    seen.add(parent)
+                    order.append(parent)
+        for parent in reversed(inner):
+            if parent not in seen:
+                expand(parent)
+        order.append(node)
+
+    expand(root)
+    return order
+
+
+# A graph built step by step from a few leaves: each step applies an op of one, two or any
+# number of inputs to nodes made before, so nodes are shared and inputs repeat.
+_steps = st.lists(
+    st.tuples(st.sampled_from(["tanh", "*", "+", "dot"]), st.lists(st.integers(0, 99), min_size=4)),
+    min_size=1,
+    max_size=25,
+)
+
+
+@given(_steps)
+def test_order_is_the_depth_first_order_whatever_the_graph(steps: list[Any]) -> None:
+    """The walk reads one or two inputs from their own slots and more from a tuple: the order
+    must come out as the plain recursion's, parents first, each node once."""
+    nodes = [Value(0.5), Value(-1.5), Value(2.0)]
+    for op, picks in steps:
+        chosen = [nodes[k % len(nodes)] for k in picks]
+        if op == "tanh":
+            nodes.append(chosen[0].tanh())
+        elif op == "*":
+            nodes.append(chosen[0] * chosen[1])
+        elif op == "+":
+            nodes.append(chosen[0] + 1.0)
+        else:
+            half = len(chosen) // 2
+            nodes.append(dot(chosen[:half], chosen[half : 2 * half]))
+    root = nodes[-1]
+    order = topological_order(root)
+    assert order == _depth_first(root)
+    assert len(set(order)) == len(order)
 
 
 def test_deep_chain_needs_no_recursion() -> None:
