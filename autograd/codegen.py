@@ -415,18 +415,32 @@ def generate(graph: Graph) -> Generated:
 
     signature = "_args, _params, _draws"
     emit(f"def {graph.name}({signature}):")
+    rows = _rows(graph) if _use_rows(graph) else _Rows()
+    vector_name: dict[tuple[Value, ...], str] = {}
     if graph.arguments:
         emit("    # the arguments")
-        arg_names = [names.new(v.label or "x") for v in graph.arguments]
-        for v, n in zip(graph.arguments, arg_names):
+        # In rows, a neuron's inputs that are a run of the arguments (a data row) are read as
+        # one slice of them, each element then known by its place in it, as weights are.
+        sliced = _argument_runs(graph.arguments, rows)
+        for xs, (start, dot_node) in sorted(sliced.items(), key=lambda run: run[1][0]):
+            wish = dot_node.label.rsplit(".neurons", 1)[0] if dot_node.label else ""
+            run = vector_name[xs] = names.new(f"{wish}_inputs" if wish else "inputs")
+            emit(f"    {run} = _args[{start}:{start + len(xs)}]")
+            for i, x in enumerate(xs):
+                name_of.setdefault(x, f"{run}[{i}]")
+        named = [(k, v) for k, v in enumerate(graph.arguments) if v not in name_of]
+        arg_names = [names.new(v.label or "x") for _, v in named]
+        for (_, v), n in zip(named, arg_names):
             name_of[v] = n
-        if len(arg_names) <= 16:
+        if len(named) == len(graph.arguments) and len(arg_names) <= 16:
             emit(f"    {', '.join(arg_names)}, = _args")
-        else:
+        elif len(named) == len(graph.arguments):
             for start in range(0, len(arg_names), 16):
                 part = arg_names[start : start + 16]
                 emit(f"    {', '.join(part)}, = _args[{start}:{start + len(part)}]")
-    rows = _rows(graph) if _use_rows(graph) else _Rows()
+        else:
+            for (k, _), n in zip(named, arg_names):
+                emit(f"    {n} = _args[{k}]")
     parameters = [p for row in rows.weights for p in row]
     in_rows = set(parameters)
     parameters += [p for p in graph.parameters if p not in in_rows]
@@ -455,7 +469,6 @@ def generate(graph: Graph) -> Generated:
     emit("    # forward: one line per node")
     checked: list[str] = []
     call_count = node_count = 0
-    vector_name: dict[tuple[Value, ...], str] = {}
     namespace.update(_mul=operator.mul, _add=operator.add, _repeat=itertools.repeat)
     for v in graph.forward:
         op = v._rule
@@ -693,6 +706,23 @@ a bias each) took 25.3 -> 21.7 million instructions."""
 
 MAX_LINES = 100_000
 """Past about this many lines, straight-line code compiles slowly: weights go in lists."""
+
+
+def _argument_runs(
+    arguments: list[Value], rows: _Rows
+) -> dict[tuple[Value, ...], tuple[int, Value]]:
+    """Each rows neuron's inputs that are a run of consecutive arguments: (start, first dot)."""
+    position = {v: k for k, v in enumerate(arguments)}
+    runs: dict[tuple[Value, ...], tuple[int, Value]] = {}
+    for v, weights in rows.of.items():
+        half = len(weights)
+        xs = v._parents[half : 2 * half]
+        if xs in runs:
+            continue
+        start = position.get(xs[0])
+        if start is not None and arguments[start : start + half] == list(xs):
+            runs[xs] = (start, v)
+    return runs
 
 
 def _use_rows(graph: Graph) -> bool:

@@ -371,6 +371,11 @@ def test_rows_give_backwards_numbers_bitwise_on_a_batch() -> None:
 
     for rows in (True, False):
         program = trace(f, batch, rows=rows)
+        if rows:  # each example's row is read as one slice of the arguments, in their order
+            assert "    layers_0_inputs = _args[0:5]\n    layers_0_inputs_2 = _args[5:10]\n" in (
+                program.source
+            )
+            assert "X_0_0" not in program.source
         model.zero_grad()
         value, grads = program(batch)
         ours = [p.grad for p in model.parameters()]
