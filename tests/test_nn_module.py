@@ -124,8 +124,8 @@ class _Holder(Module):
         return x
 
 
-# What a module's attribute may hold: a pool Value, a module made before, something else (an
-# int, a str: not walked), or lists and tuples of those nested to any depth.
+# What a module's attribute may hold: a pool Value, a module made before, something else (the
+# int 7: not walked), or lists and tuples of those nested to any depth.
 _members = st.recursive(
     st.one_of(st.tuples(st.just("value"), st.integers(0, 5))),
     lambda inner: st.one_of(st.lists(inner, max_size=4), st.tuples(inner, inner)),
