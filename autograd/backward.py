@@ -29,7 +29,9 @@ def topological_order(root: Value) -> list[Value]:
     # a None marker while its parents are expanded above it; popping the marker means all
     # of them are in `order`, so the node goes next. A leaf depends on nothing: it goes into
     # `order` as soon as it is met, without a trip through the stack.
-    # The inputs are read from `_first` and `_second` (see `Value`), in that order.
+    # The inputs are read from `_first` and `_second` (see `Value`), in that order, each test
+    # written out for the two: a tuple built per node to loop over took the order of a GPT
+    # step from 129 to 165 million instructions.
     stack: list[Value | None] = [root]
     push, pop, emit, visit = stack.append, stack.pop, order.append, visited.add
     while stack:

@@ -484,8 +484,7 @@ def generate(graph: Graph) -> Generated:
         name_of[v] = n
         dot_row = rows.of.get(v)
         if dot_row is not None:
-            half = len(dot_row)
-            xs = v._parents[half : 2 * half]
+            xs = rows.inputs[v]
             vector = vector_name.get(xs)
             if vector is None:
                 wish = f"{v.label.rsplit('.neurons', 1)[0]}_inputs" if v.label else "inputs"
@@ -594,7 +593,7 @@ def generate(graph: Graph) -> Generated:
         dot_row = rows.of.get(v)
         if dot_row is not None:
             half = len(dot_row)
-            xs = parents[half : 2 * half]
+            xs = rows.inputs[v]
             # (store, key, name wished for, factors): gradients that travel as lists
             lists = [(row_grads, dot_row, f"grad_{row_name[dot_row]}", vector_name[xs])]
             singles: list[tuple[Value, str]] = []  # (target, its share)
@@ -685,13 +684,16 @@ class _Rows:
     """The neurons whose weights are read and differentiated as lists.
 
     `weights`: each row of parameters (a neuron's w), used only as the weights of `dot`
-    nodes; `of`: dot node -> its row; `vectors`: input tuples whose every element is used
-    only by such dots at its own position, so their gradients can travel as one list;
+    nodes; `of`: dot node -> its row; `inputs`: dot node -> the inputs its row multiplies
+    (one tuple object per distinct input vector); `vectors`: input tuples whose every
+    element is used only by such dots at its own position, so their gradients can travel
+    as one list;
     `vector_of`: element -> its input tuple.
     """
 
     weights: list[tuple[Value, ...]] = field(default_factory=list)
     of: dict[Value, tuple[Value, ...]] = field(default_factory=dict)
+    inputs: dict[Value, tuple[Value, ...]] = field(default_factory=dict)
     vectors: set[tuple[Value, ...]] = field(default_factory=set)
     vector_of: dict[Value, tuple[Value, ...]] = field(default_factory=dict)
     shared: set[tuple[Value, ...]] = field(default_factory=set)
@@ -714,13 +716,11 @@ def _argument_runs(
     """Each rows neuron's inputs that are a run of consecutive arguments: (start, first dot)."""
     position = {v: k for k, v in enumerate(arguments)}
     runs: dict[tuple[Value, ...], tuple[int, Value]] = {}
-    for v, weights in rows.of.items():
-        half = len(weights)
-        xs = v._parents[half : 2 * half]
+    for v, xs in rows.inputs.items():
         if xs in runs:
             continue
         start = position.get(xs[0])
-        if start is not None and arguments[start : start + half] == list(xs):
+        if start is not None and arguments[start : start + len(xs)] == list(xs):
             runs[xs] = (start, v)
     return runs
 
@@ -745,15 +745,18 @@ def _rows(graph: Graph) -> _Rows:
     candidates: dict[Value, tuple[Value, ...]] = {}
     inputs_of: dict[Value, tuple[Value, ...]] = {}
     for v in graph.forward:
-        if v._rule is not dot_op or len(v._parents) < 4:
+        if v._rule is not dot_op:
             continue
-        half = len(v._parents) // 2
-        weights = interned.setdefault(v._parents[:half], v._parents[:half])
+        parents = v._parents
+        if len(parents) < 4:
+            continue
+        half = len(parents) // 2
+        weights = parents[:half]
+        weights = interned.setdefault(weights, weights)
         if len(set(weights)) == half and all(w in parameters for w in weights):
             candidates[v] = weights
-            inputs_of[v] = interned.setdefault(
-                v._parents[half : 2 * half], v._parents[half : 2 * half]
-            )
+            xs = parents[half : 2 * half]
+            inputs_of[v] = interned.setdefault(xs, xs)
     rows = _Rows()
     accepted: dict[tuple[Value, ...], bool] = {}
     for v, weights in candidates.items():
@@ -772,10 +775,11 @@ def _rows(graph: Graph) -> _Rows:
                 rows.weights.append(weights)
         if ok:
             rows.of[v] = weights
+            rows.inputs[v] = inputs_of[v]
     rows.weights.sort(key=lambda row: natural_order(row[0].label))
     for v, weights in rows.of.items():
         half = len(weights)
-        xs = inputs_of[v]
+        xs = rows.inputs[v]
         if xs in rows.vectors or len(set(xs)) != half:
             continue
         if all(

@@ -138,11 +138,6 @@ class Value:
     @property
     def parents(self) -> tuple[Value, ...]:
         """The inputs of the operation that produced this node (empty for a leaf)."""
-        return self._parents
-
-    @property
-    def _parents(self) -> tuple[Value, ...]:
-        """The inputs as a tuple (empty for a leaf): what every graph walk but the hottest reads."""
         first = self._first
         if first is None:
             return ()
@@ -152,6 +147,8 @@ class Value:
         if second is MANY:
             return first  # type: ignore[no-any-return]
         return (first, second)
+
+    _parents = parents  # what the graph walks read, but for the hottest (see `_first`)
 
     @property
     def is_leaf(self) -> bool:
